@@ -1,0 +1,52 @@
+"""coupling: coupled micro-macro dynamics.
+
+A model is declared once, as two levels and three edges: micro units with traits and a rule,
+aggregation up, a context map down, and macro dynamics on a slower timescale. It runs as a
+finite population of N units or as its mean-field limit.
+
+>>> import coupling as cp
+>>> model = cp.load("social-choice", beta=2.0, J=1.0, h=0.0, sigma=0.0)
+>>> run = cp.simulate(model, t_end=20.0)
+>>> round(run["m"][-1], 6)
+0.957504
+"""
+
+from ._catalog import catalog, load
+from ._errors import DeclarationError, SimulationError
+from .dynamics._simulate import simulate
+from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
+from .model._model import Model
+from .model._rules import (ODE, Choice, Local, Macro, Map, Mean, MeanField, Response, Share,
+                           Statistic, Step, Variance, logit)
+from .results import Trajectory
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Beta",
+    "Choice",
+    "DeclarationError",
+    "Discrete",
+    "Fixed",
+    "Local",
+    "LogNormal",
+    "Macro",
+    "Map",
+    "Mean",
+    "MeanField",
+    "Model",
+    "Normal",
+    "ODE",
+    "Response",
+    "Share",
+    "SimulationError",
+    "Statistic",
+    "Step",
+    "Trajectory",
+    "Uniform",
+    "Variance",
+    "catalog",
+    "load",
+    "logit",
+    "simulate",
+]

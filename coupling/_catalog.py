@@ -1,0 +1,45 @@
+"""The catalogue of canonical models, by name."""
+
+import importlib
+import inspect
+import pkgutil
+
+from ._errors import DeclarationError
+
+
+def _modules():
+    from . import models
+
+    found = {}
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"{models.__name__}.{info.name}")
+        if hasattr(module, "build") and hasattr(module, "NAME"):
+            found[module.NAME] = module
+    return dict(sorted(found.items()))
+
+
+def catalog():
+    """Catalogue model names -> one-line descriptions."""
+    return {name: module.SUMMARY for name, module in _modules().items()}
+
+
+def load(name, **values):
+    """A catalogue model by name, with parameter values (and model options) overridden.
+
+    Keyword arguments that ``build`` of the model file takes (structural options such as
+    whether a macro variable is included) are passed to it; the rest must be parameters.
+
+    Examples
+    --------
+    >>> import coupling as cp
+    >>> cp.load("social-choice", beta=1.5, h=0.1).parameters["h"]
+    0.1
+    """
+    modules = _modules()
+    if name not in modules:
+        raise DeclarationError(f"no catalogue model named {name!r}; the catalogue has "
+                               f"{sorted(modules)}", symbol=name, level="catalog")
+    build = modules[name].build
+    options = set(inspect.signature(build).parameters)
+    model = build(**{k: v for k, v in values.items() if k in options})
+    return model.with_parameters(**{k: v for k, v in values.items() if k not in options})

@@ -1,0 +1,1 @@
+"""Integrators: deterministic coupled systems, stochastic populations, response fixed points."""

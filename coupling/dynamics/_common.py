@@ -1,0 +1,140 @@
+"""What every integrator shares: policy schedules, output recording, failure reports."""
+
+import numpy as np
+
+from .._errors import DeclarationError
+from ..results import STATUS_MESSAGES, Trajectory
+
+
+class Schedule:
+    """Piecewise-constant parameter paths: ``{name: [(time, value), ...]}``.
+
+    A value holds from its time until the next change; before the first change the model's
+    own value holds.
+    """
+
+    def __init__(self, model, schedule, t_end):
+        self.base = dict(model.parameters)
+        self.changes = {}
+        for name, steps in dict(schedule or {}).items():
+            if name not in model.parameters:
+                raise DeclarationError("a schedule must name a declared parameter; the "
+                                       f"model's parameters are {sorted(model.parameters)}",
+                                       symbol=name, level="parameters")
+            try:
+                pairs = sorted((float(t), float(v)) for t, v in steps)
+            except (TypeError, ValueError):
+                raise DeclarationError("a schedule is a list of (time, value) pairs",
+                                       symbol=name, level="parameters") from None
+            if any(not np.isfinite(v) for _, v in pairs):
+                raise DeclarationError("scheduled values must be finite", symbol=name,
+                                       level="parameters")
+            self.changes[name] = pairs
+        self.names = tuple(self.changes)
+        self.breakpoints = sorted({t for pairs in self.changes.values() for t, _ in pairs
+                                   if 0 < t < t_end})
+
+    def at(self, t):
+        """Parameter values in force at time t."""
+        params = dict(self.base)
+        for name, pairs in self.changes.items():
+            for time, value in pairs:
+                if time <= t:
+                    params[name] = value
+        return params
+
+    def segments(self, t_end):
+        """[(t0, t1), ...] between consecutive breakpoints."""
+        edges = [0.0, *self.breakpoints, float(t_end)]
+        return list(zip(edges[:-1], edges[1:]))
+
+
+class Recorder:
+    """Collects the observables at output times and micro snapshots."""
+
+    def __init__(self, system, schedule, *, snapshots=False):
+        self.system, self.schedule = system, schedule
+        self.snapshots = snapshots
+        self.rows, self.times, self.micro, self.micro_t = [], [], [], []
+        self.jumps = []
+
+    def record(self, t, Z, y, evaluated=None):
+        s = self.system
+        X, local, ctx = evaluated if evaluated is not None else s.evaluate(y, Z)
+        aggregates = [X[s.global_aggregates.index(n)] if n in s.global_aggregates
+                      else float(np.mean(local[n])) for n in s.aggregate_names]
+        context = [float(np.average(np.broadcast_to(ctx[n], (s.size,)), weights=s.weights))
+                   if np.ndim(ctx[n]) else float(ctx[n]) for n in s.context_names]
+        scheduled = [s.params[n] for n in self.schedule.names]
+        self.times.append(t)
+        self.rows.append((np.array(y, dtype=float), aggregates, context, scheduled))
+        if self.snapshots:
+            self.micro.append(np.array(Z, dtype=float))
+            self.micro_t.append(t)
+
+    def trajectory(self, *, status=0, message=None, method, final_Z=None, stats=None):
+        s = self.system
+        m = len(s.macro_names)
+        T = len(self.times)
+
+        def column(i, width):
+            if not T:
+                return np.empty((0, width))
+            return np.array([row[i] for row in self.rows], dtype=float).reshape(T, width)
+
+        micro, micro_t = None, None
+        if self.micro:
+            micro, micro_t = np.stack(self.micro), np.array(self.micro_t)
+        elif final_Z is not None:
+            micro, micro_t = np.array(final_Z, dtype=float)[None], np.array(self.times[-1:])
+        if s.choice and s.mean_field:
+            micro_names = tuple(f"P({s.rule.state}={o:g})" for o in s.rule.options)
+        else:
+            micro_names = tuple(s.rule.states)
+        model = s.model
+        return Trajectory(
+            t=np.array(self.times, dtype=float),
+            macro=column(0, m), aggregates=column(1, len(s.aggregate_names)),
+            context=column(2, len(s.context_names)),
+            macro_names=tuple(s.macro_names), aggregate_names=tuple(s.aggregate_names),
+            context_names=tuple(s.context_names),
+            scheduled=column(3, len(self.schedule.names)),
+            scheduled_names=tuple(self.schedule.names),
+            micro=micro, micro_t=micro_t, micro_names=micro_names,
+            weights=s.weights.copy(), traits={n: v.copy() for n, v in s.traits.items()},
+            jumps=self.jumps, status=status,
+            message=message or STATUS_MESSAGES[status], model=model.name,
+            parameters=dict(self.schedule.base),
+            population="mean-field" if s.mean_field else s.size,
+            seed=s.seed_sequence.entropy, method=method, time=model.time,
+            stats=dict(stats or {}))
+
+
+def describe_nonfinite(system, Z, y):
+    """Name the first non-finite variable, e.g. "micro state 'x' of unit 17"."""
+    bad = np.argwhere(~np.isfinite(Z))
+    if bad.size:
+        unit, col = bad[0]
+        what = "node" if system.mean_field else "unit"
+        names = (tuple(f"P({system.rule.state}={o:g})" for o in system.rule.options)
+                 if system.choice and system.mean_field else system.rule.states)
+        return f"micro state '{names[col]}' of {what} {unit}"
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        return f"macro variable '{system.macro_names[bad[0]]}'"
+    return None
+
+
+def output_times(t_end, t_eval, n_points, discrete):
+    """Validated output times within [0, t_end]."""
+    if t_eval is not None:
+        times = np.asarray(t_eval, dtype=float)
+        if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) <= 0) \
+                or times[0] < 0 or times[-1] > t_end:
+            raise ValueError("t_eval must be increasing times within [0, t_end]")
+        if discrete and np.any(times != np.round(times)):
+            raise ValueError("t_eval of a discrete-time model must be whole periods")
+        return times
+    if discrete:
+        return np.arange(int(t_end) + 1, dtype=float)
+    return np.linspace(0.0, t_end, n_points)

@@ -1,0 +1,85 @@
+"""Continuous-time deterministic runs: ODE units (finite or mean-field) and mean-field choice.
+
+The flat system u = (x_1..x_M, y) is integrated by a scipy :class:`~scipy.integrate.OdeSolver`
+stepped by hand, so that output is taken from its dense output, a failure keeps everything
+computed before it, and schedules restart the solver at each parameter change (a jump in a
+parameter is a discontinuity of the right-hand side).
+"""
+
+import numpy as np
+from scipy.integrate import DOP853, RK23, RK45
+
+from ._common import describe_nonfinite
+from ._stiff import StructuredBDF
+
+EXPLICIT = {"RK45": RK45, "RK23": RK23, "DOP853": DOP853}
+METHODS = ("auto", "BDF", *EXPLICIT)
+
+
+def choose_method(system, method):
+    if method == "auto":
+        return "BDF" if system.code.differentiable else "RK45"
+    if method == "BDF" and not system.code.differentiable:
+        raise ValueError("method='BDF' needs derivatives of every aggregate; a Statistic "
+                         "aggregate or a callable aggregate is opaque: use an explicit method "
+                         f"({', '.join(EXPLICIT)})")
+    return method
+
+
+def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop_tol):
+    """Integrate; returns (status, message, final micro state, stats)."""
+    u = system.pack(system.initial_micro(), system.initial_macro())
+    stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0}
+    next_out = 0
+
+    def fun(t, v):
+        stats["nfev"] += 1
+        return system.rhs(v)
+
+    def jac(t, v):
+        return system.jacobian(v)
+
+    if times[0] == 0:
+        recorder.record(0.0, *system.unpack(u))
+        next_out = 1
+    for t0, t1 in schedule.segments(times[-1]):
+        system.set_parameters(schedule.at(t0))
+        if method == "BDF":
+            solver = StructuredBDF(fun, t0, u, t1, jac=jac, rtol=rtol, atol=atol,
+                                   max_step=max_step)
+        else:
+            solver = EXPLICIT[method](fun, t0, u, t1, rtol=rtol, atol=atol, max_step=max_step)
+        while solver.status == "running":
+            t_old = solver.t
+            message = solver.step()
+            stats["steps"] += 1
+            if solver.status == "failed":
+                return -1, f"integration failed at t = {t_old:.6g}: {message}", \
+                    system.unpack(u)[0], _merge(stats, solver)
+            Z, y = system.unpack(solver.y)
+            culprit = describe_nonfinite(system, Z, y)
+            if culprit is not None:
+                return -1, (f"non-finite value in {culprit} at t = {solver.t:.6g} (last "
+                            f"finite state at t = {t_old:.6g})"), system.unpack(u)[0], \
+                    _merge(stats, solver)
+            if next_out < times.size and times[next_out] <= solver.t:
+                dense = solver.dense_output()
+                while next_out < times.size and times[next_out] <= solver.t:
+                    Zi, yi = system.unpack(dense(times[next_out]))
+                    recorder.record(times[next_out], Zi, yi)
+                    next_out += 1
+            u = solver.y
+            if stop_tol is not None and np.max(np.abs(system.rhs(u))) < stop_tol:
+                if not recorder.times or recorder.times[-1] < solver.t:
+                    recorder.record(solver.t, Z, y)
+                return 1, (f"stopped at an equilibrium at t = {solver.t:.6g} "
+                           f"(max |du/dt| < {stop_tol:g})"), Z, _merge(stats, solver)
+        _merge(stats, solver)
+    return 0, None, system.unpack(u)[0], stats
+
+
+def _merge(stats, solver):
+    stats["njev"] += getattr(solver, "njev", 0)
+    stats["nlu"] += getattr(solver, "nlu", 0)
+    solver.njev = solver.nlu = 0
+    return stats

@@ -1,0 +1,68 @@
+r"""Discrete-time runs: one micro update and one macro update per period.
+
+In period t the aggregates and context are taken at the current state,
+:math:`X_t = A(x_t)`, :math:`c_t = D(y_t, X_t)`, and then everything moves at once:
+
+* macro: :math:`y_{t+1} = G(y_t, X_t, c_t)`;
+* map units: :math:`x_{i,t+1} = g(x_{i,t}, \theta_i, c_t)`;
+* choice and step units revise with probability :math:`q = 1 - e^{-1/\varepsilon}` (rate 1/ε
+  over one period); in the mean-field limit :math:`p_{t+1} = p_t + q\,(P(c_t) - p_t)`;
+* response units sit at the fixed point of the period, tracked from the previous one.
+"""
+
+import numpy as np
+
+from ._common import describe_nonfinite
+from ._response import BranchLost, FixedPointTracker
+from ._stochastic import Reviser
+
+
+def run(system, schedule, recorder, times, *, stop_tol):
+    """Iterate the map up to the last output period."""
+    Z = system.initial_micro()
+    y = system.initial_macro()
+    kind = system.rule.kind
+    stochastic = kind in ("choice", "step") and not system.mean_field
+    revise = Reviser(system) if stochastic else None
+    tracker = FixedPointTracker(system) if kind == "response" else None
+    wanted = set(times.astype(int).tolist())
+    T = int(times[-1])
+    system.set_parameters(schedule.at(0))
+    if tracker is not None:
+        X, Z, ctx = tracker.start(y, system.aggregates(Z)[0])
+    for t in range(T + 1):
+        system.set_parameters(schedule.at(t))
+        if tracker is not None:
+            try:
+                X, Z, ctx = tracker.follow(y)
+            except BranchLost:
+                X, Z, ctx = tracker.jump(t, y, recorder)
+            tracker.X = X
+            evaluated = (X, {}, ctx)
+        else:
+            evaluated = system.evaluate(y, Z)
+        culprit = describe_nonfinite(system, Z, y)
+        if culprit is not None:
+            return -1, f"non-finite value in {culprit} in period {t}", Z, {"periods": t}
+        if t in wanted:
+            recorder.record(float(t), Z, y, evaluated)
+        if t == T:
+            break
+        X, local, ctx = evaluated
+        y_new = system.macro_rhs(y, X, ctx) if system.macro_names else y
+        if stochastic:
+            Z_new = revise(Z, ctx, 1.0)
+        elif kind == "map":
+            Z_new = system.rule_values(Z, ctx)
+        elif kind == "choice":
+            q = -np.expm1(-1.0 / system.eps)
+            Z_new = Z + q * (system.rule_values(Z, ctx) - Z)
+        else:
+            Z_new = Z
+        if stop_tol is not None and max(np.max(np.abs(Z_new - Z), initial=0),
+                                        np.max(np.abs(y_new - y), initial=0)) < stop_tol:
+            recorder.record(float(t + 1), Z_new, y_new)
+            return 1, (f"stopped at a fixed point in period {t + 1} (max change < "
+                       f"{stop_tol:g})"), Z_new, {"periods": t + 1}
+        Z, y = Z_new, y_new
+    return 0, None, Z, {"periods": T}

@@ -1,0 +1,183 @@
+r"""Response rules: the micro level as the self-consistent fixed point of the aggregates.
+
+With x_i = r(θ_i, c) and c = D(y, X), the aggregates solve
+
+.. math::  \Phi(X) = X, \qquad \Phi(X) = \sum_i w_i\, g\big(r(\theta_i, D(y, X)), \theta_i\big),
+
+an a-dimensional problem whatever the number of units. Its Jacobian is
+:math:`\Phi'(X) = \sum_i w_i\, G_i R_i D_X` (aggregate, response and context derivatives).
+A fixed point is *attracting* for the fast dynamics ε ẋ_i = r_i - x_i that response rules are
+the limit of when every eigenvalue of Φ'(X) - I has a negative real part.
+
+The tracker follows the branch the system is on by Newton's method from the last accepted
+fixed point. When the branch ends at a fold (Newton fails, or lands on a repelling fixed
+point), the system jumps: the fast dynamics dX/dτ = Φ(X) - X are relaxed from where it was to
+the surviving attracting branch, and the jump is recorded.
+"""
+
+import numpy as np
+from scipy.integrate import RK45, solve_ivp
+
+from ._common import describe_nonfinite
+
+
+class BranchLost(Exception):
+    """The tracked fixed point no longer exists (or lost stability) at this macro state."""
+
+
+class FixedPointTracker:
+    def __init__(self, system, *, tol=1e-11, max_iter=30):
+        self.system = system
+        self.tol, self.max_iter = tol, max_iter
+        self.X = None
+
+    def phi(self, y, X):
+        s = self.system
+        ctx = s.context(y, X, {})
+        Z = s.rule_values(None, ctx)
+        return s.aggregates(Z)[0], Z, ctx
+
+    def phi_jacobian(self, y, X, Z, ctx):
+        s = self.system
+        DX = np.array([[np.asarray(v, float).mean() for v in row]
+                       for row in s._context_jacobian(y, X, {}, ctx)[0]])
+        env = s.micro_env(Z)
+        env.update(ctx)
+        R = s.code.micro.jacobian(env, s.context_names)      # [k][nc]
+        G, _ = s._aggregate_jacobians(Z, X)                   # (a, M, k)
+        a, nc = len(X), len(s.context_names)
+        GR = np.zeros((a, nc))
+        for i in range(len(R)):
+            for j in range(nc):
+                GR[:, j] += G[:, :, i] @ np.broadcast_to(R[i][j], (s.size,))
+        return GR @ DX if nc else np.zeros((a, a))
+
+    def newton(self, y, X0):
+        """Newton on Φ(X) - X from X0; returns (X, Z, ctx, stable) or raises BranchLost."""
+        X = np.array(X0, dtype=float)
+        for _ in range(self.max_iter):
+            F, Z, ctx = self.phi(y, X)
+            residual = F - X
+            if not np.all(np.isfinite(residual)):
+                raise BranchLost("non-finite response")
+            J = self.phi_jacobian(y, X, Z, ctx) - np.eye(X.size)
+            try:
+                step = np.linalg.solve(J, -residual)
+            except np.linalg.LinAlgError:
+                raise BranchLost("singular fixed-point Jacobian") from None
+            X = X + step
+            if np.max(np.abs(step)) <= self.tol * (1 + np.max(np.abs(X))):
+                F, Z, ctx = self.phi(y, X)
+                eig = np.linalg.eigvals(self.phi_jacobian(y, X, Z, ctx) - np.eye(X.size))
+                return X, Z, ctx, bool(np.all(eig.real < 0))
+        raise BranchLost("Newton did not converge")
+
+    def relax(self, y, X0):
+        """Follow dX/dτ = Φ(X) - X from X0 to an attracting fixed point."""
+        def rhs(tau, X):
+            return self.phi(y, X)[0] - X
+
+        def settled(tau, X):
+            return np.max(np.abs(rhs(tau, X))) - 1e-9
+
+        settled.terminal = True
+        sol = solve_ivp(rhs, (0.0, 1e4), np.asarray(X0, float), rtol=1e-10, atol=1e-12,
+                        events=settled)
+        return self.newton(y, sol.y[:, -1])
+
+    def start(self, y, X0):
+        """The attracting fixed point reached from the aggregates X0."""
+        X, Z, ctx, stable = self.newton(y, X0) if self._near(y, X0) else self.relax(y, X0)
+        if not stable:
+            X, Z, ctx, stable = self.relax(y, X + 1e-6)
+        self.X = X
+        return X, Z, ctx
+
+    def _near(self, y, X0):
+        return np.max(np.abs(self.phi(y, np.asarray(X0, float))[0] - X0)) < 1e-3
+
+    def follow(self, y):
+        """The fixed point on the tracked branch at y (raises BranchLost at a fold)."""
+        X, Z, ctx, stable = self.newton(y, self.X)
+        if not stable:
+            raise BranchLost("the tracked fixed point became repelling")
+        if np.max(np.abs(X - self.X)) > 0.25 * (1 + np.max(np.abs(self.X))):
+            raise BranchLost("Newton left the tracked branch")
+        return X, Z, ctx
+
+    def jump(self, t, y, recorder):
+        """Relax from the last fixed point to the surviving branch and record the jump."""
+        before = self.X.copy()
+        X, Z, ctx, stable = self.relax(y, before)
+        recorder.jumps.append({"t": float(t), "before": dict(zip(
+            self.system.global_aggregates, before.tolist())), "after": dict(zip(
+                self.system.global_aggregates, X.tolist()))})
+        self.X = X
+        return X, Z, ctx
+
+
+def run(system, schedule, recorder, times, *, rtol, atol, max_step):
+    """Continuous-time run: the macro ODE on the tracked fixed-point branch."""
+    tracker = FixedPointTracker(system)
+    y = system.initial_macro()
+    t_end = times[-1]
+    h_min = 1e-9 * max(1.0, t_end)
+    system.set_parameters(schedule.at(0.0))
+    X, Z, ctx = tracker.start(y, system.aggregates(system.initial_micro())[0])
+    stats = {"steps": 0, "nfev": 0}
+    next_out = 0
+    if times[0] == 0:
+        recorder.record(0.0, Z, y, (X, {}, ctx))
+        next_out = 1
+
+    def at(t, v):
+        try:
+            X, Z, ctx = tracker.follow(v)
+        except BranchLost:
+            return tracker.jump(t, v, recorder)
+        tracker.X = X
+        return X, Z, ctx
+
+    def fun(t, v):
+        stats["nfev"] += 1
+        X, _, ctx = tracker.follow(v)
+        return system.macro_rhs(v, X, ctx)
+
+    for t0, t1 in schedule.segments(t_end):
+        system.set_parameters(schedule.at(t0))
+        X, Z, ctx = at(t0, y)
+        t, limit = t0, max_step
+        while t < t1:
+            if not system.macro_names:  # nothing moves between parameter changes
+                while next_out < times.size and times[next_out] <= t1:
+                    recorder.record(times[next_out], Z, y, (X, {}, ctx))
+                    next_out += 1
+                break
+            solver = RK45(fun, t, y, t1, rtol=rtol, atol=atol, max_step=limit)
+            try:
+                while solver.status == "running":
+                    t_old = solver.t
+                    solver.step()
+                    stats["steps"] += 1
+                    if solver.status == "failed":
+                        return -1, f"integration failed at t = {t_old:.6g}", Z, stats
+                    dense = solver.dense_output()
+                    X, Z, ctx = tracker.follow(solver.y)
+                    tracker.X = X
+                    while next_out < times.size and times[next_out] <= solver.t:
+                        yi = dense(times[next_out])
+                        Xi, Zi, ci = tracker.newton(yi, X)[:3]
+                        recorder.record(times[next_out], Zi, yi, (Xi, {}, ci))
+                        next_out += 1
+                    t, y = solver.t, solver.y
+                    culprit = describe_nonfinite(system, Z, y)
+                    if culprit is not None:
+                        return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, stats
+                    limit = max_step
+            except BranchLost:
+                t, y = solver.t, solver.y
+                limit = min(limit, getattr(solver, "h_abs", limit), t1 - t) / 4
+                if limit < h_min:
+                    X, Z, ctx = tracker.jump(t, y, recorder)
+                    limit = max_step
+    return 0, None, Z, stats

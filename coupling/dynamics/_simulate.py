@@ -1,0 +1,117 @@
+"""``cp.simulate``: run a model over time on a finite population or its mean-field limit."""
+
+import numbers
+
+import numpy as np
+
+from .._errors import SimulationError
+from ..model._model import _check_population
+from ..model._rules import MeanField
+from ..model._system import System
+from . import _deterministic, _discrete, _response, _stochastic
+from ._common import Recorder, Schedule, output_times
+
+
+def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_eval=None,
+             n_points=201, method="auto", rtol=1e-6, atol=1e-8, max_step=np.inf, dt=None,
+             stop_at_equilibrium=None, micro_snapshots=False, throw=False):
+    r"""Simulate the coupled system.
+
+    Parameters
+    ----------
+    model : Model
+    t_end : float, optional
+        Final time (macro time units; periods for discrete-time models). Default 50 time
+        units or 100 periods.
+    population : int, "mean-field" or MeanField, optional
+        N units with sampled traits, or the mean-field limit (default: the model's).
+    seed : int or numpy.random.SeedSequence, optional
+        Seeds trait draws, initial choices and revisions. Same seed, same numbers.
+    schedule : mapping, optional
+        Piecewise-constant parameter paths ``{name: [(time, value), ...]}``, e.g. a policy
+        regime change ``{"h": [(20, 0.5)]}``.
+    t_eval : array_like, optional
+        Output times (default ``n_points`` equally spaced; every period in discrete time).
+    method : {"auto", "BDF", "RK45", "RK23", "DOP853"}
+        Integrator of deterministic continuous-time runs. "auto" is the structured BDF
+        (implicit, for stiff problems with small ε; O(N) per Newton solve) when every part
+        of the model is differentiable, else RK45.
+    rtol, atol, max_step : float
+        Integrator tolerances and largest step.
+    dt : float, optional
+        Step of continuous-time stochastic runs (default ε/10, and at most the output
+        spacing). Each unit revises in a step with probability 1 - exp(-dt/ε).
+    stop_at_equilibrium : float, optional
+        Stop once max |du/dt| (continuous) or the largest change over a period (discrete)
+        falls below this value; the status is then 1. Not for stochastic runs.
+    micro_snapshots : bool
+        Keep the micro state at every output time (otherwise only the final one).
+    throw : bool
+        Raise :class:`SimulationError` (carrying the partial trajectory) on failure instead
+        of returning it with ``status = -1``.
+
+    Returns
+    -------
+    Trajectory
+
+    Notes
+    -----
+    Finite stochastic populations (choice and step rules) revise at rate 1/ε with the context
+    frozen over each step; deterministic runs integrate the flat coupled system
+    u = (x_1, ..., x_N, y) with ε dx_i/dt = f and dy/dt = F. Response rules track the
+    self-consistent aggregate fixed point and jump, recorded in ``jumps``, where it vanishes.
+    """
+    from ..model._model import Model
+
+    if not isinstance(model, Model):
+        raise TypeError(f"simulate needs a cp.Model, got {type(model).__name__}")
+    discrete = model.time == "discrete"
+    t_end = (100 if discrete else 50.0) if t_end is None else t_end
+    if not isinstance(t_end, numbers.Real) or not t_end > 0 or not np.isfinite(t_end):
+        raise ValueError(f"t_end must be a positive number, got {t_end!r}")
+    if discrete and t_end != int(t_end):
+        raise ValueError(f"t_end of a discrete-time model is a whole number of periods, "
+                         f"got {t_end}")
+    population = model.population if population is None else _check_population(population)
+    if population != model.population:
+        model = model.replace(population=population)
+    if method not in _deterministic.METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {_deterministic.METHODS}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value}")
+    times = output_times(t_end, t_eval, n_points, discrete)
+    plan = Schedule(model, schedule, times[-1])
+    system = System(model, population, seed=seed, params=plan.at(0.0))
+    stochastic = model.is_stochastic and not isinstance(population, MeanField)
+    if stochastic and stop_at_equilibrium is not None:
+        raise ValueError("stop_at_equilibrium needs a deterministic run: a finite stochastic "
+                         "population keeps fluctuating (use population='mean-field')")
+    recorder = Recorder(system, plan, snapshots=micro_snapshots)
+
+    if discrete:
+        method_used = "map" if not stochastic else "stochastic revision"
+        result = _discrete.run(system, plan, recorder, times, stop_tol=stop_at_equilibrium)
+    elif model.micro.kind == "response":
+        method_used = "fixed-point tracking + RK45"
+        result = _response.run(system, plan, recorder, times, rtol=rtol, atol=atol,
+                               max_step=max_step)
+    elif stochastic:
+        step = dt if dt is not None else system.eps / 10
+        if not step > 0:
+            raise ValueError(f"dt must be > 0, got {dt}")
+        method_used = f"stochastic revision (dt = {step:g})"
+        result = _stochastic.run(system, plan, recorder, times, dt=step)
+    else:
+        method_used = _deterministic.choose_method(system, method)
+        result = _deterministic.run(system, plan, recorder, times, method=method_used,
+                                    rtol=rtol, atol=atol, max_step=max_step,
+                                    stop_tol=stop_at_equilibrium)
+    status, message, final_Z, stats = result
+    trajectory = recorder.trajectory(status=status, message=message, method=method_used,
+                                     final_Z=None if micro_snapshots else final_Z,
+                                     stats=stats)
+    if status < 0 and throw:
+        raise SimulationError(message, trajectory)
+    return trajectory
+

@@ -1,0 +1,119 @@
+r"""Finite stochastic populations: choice and black-box step rules.
+
+Each unit revises at Poisson rate 1/ε. Over a step of length h with the context frozen, a unit
+revises with probability :math:`q = 1 - e^{-h/\varepsilon}` exactly; the error from the context
+drifting within the step is O(h). As N → ∞ the shares follow :math:`\varepsilon \dot p = P(c) - p`
+(Kurtz 1970, J. Appl. Probab. 7). All units are updated as whole arrays from one seeded
+:class:`numpy.random.Generator`.
+
+Between revisions the aggregates are constant, so the macro state is advanced over the step
+with the aggregates frozen and the context recomputed from the moving macro state (classical
+RK4, or the map itself in discrete time).
+"""
+
+import numpy as np
+
+from .._errors import DeclarationError
+from ._common import describe_nonfinite
+
+
+class Reviser:
+    """Draws the next micro state of a finite stochastic population."""
+
+    def __init__(self, system):
+        self.system = system
+        rule = system.rule
+        if rule.kind == "choice":
+            from ..model._compiled import Compiled
+
+            # P of options 1..K-1 only: option 0 takes the remaining probability.
+            self.tail = Compiled(system.code.micro.exprs[1:])
+            options = np.asarray(rule.options)
+            self.values = np.append(options[1:], options[0])
+
+    def __call__(self, Z, ctx, h):
+        s = self.system
+        q = -np.expm1(-h / s.eps)
+        u = s.rng.random(s.size)
+        revise = None if q == 1.0 else u < q
+        if revise is not None:
+            u = u / q  # uniform on [0, 1) again, given that the unit revises
+        if s.rule.kind == "choice":
+            new = self._choose(Z, ctx, u)[:, None]
+        else:
+            new = self._step(Z, ctx, h)
+        return new if revise is None else np.where(revise[:, None], new, Z)
+
+    def _choose(self, Z, ctx, u):
+        s = self.system
+        env = s.micro_env(Z)
+        env.update(ctx)
+        tail = self.tail(env)
+        if len(tail) == 1:
+            return np.where(u < tail[0], self.values[0], self.values[1])
+        cumulative = np.cumsum(np.stack([np.broadcast_to(p, (s.size,)) for p in tail]), axis=0)
+        return self.values[(u[None, :] >= cumulative).sum(axis=0)]
+
+    def _step(self, Z, ctx, h):
+        s = self.system
+        proposal = s.rule.function(s.state_dict(Z), dict(s.traits), dict(ctx), dict(s.params),
+                                   s.rng, h)
+        if not isinstance(proposal, dict) or set(proposal) != set(s.rule.states):
+            raise DeclarationError(
+                f"the step function must return a dict with the states {list(s.rule.states)}, "
+                f"got {type(proposal).__name__}"
+                + (f" with keys {sorted(proposal)}" if isinstance(proposal, dict) else ""),
+                level="micro")
+        out = np.empty_like(Z)
+        for j, name in enumerate(s.rule.states):
+            value = np.asarray(proposal[name], dtype=float)
+            if value.shape not in ((s.size,), ()):
+                raise DeclarationError(f"the step function returned shape {value.shape}; "
+                                       f"expected one value per unit ({s.size},)",
+                                       symbol=name, level="micro")
+            out[:, j] = value
+        return out
+
+
+def advance_macro(system, y, X, local, h):
+    """The macro state after time h with the aggregates frozen (RK4)."""
+    if not system.macro_names:
+        return y
+
+    def F(v):
+        return system.macro_rhs(v, X, system.context(v, X, local))
+
+    k1 = F(y)
+    k2 = F(y + h / 2 * k1)
+    k3 = F(y + h / 2 * k2)
+    k4 = F(y + h * k3)
+    return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def run(system, schedule, recorder, times, *, dt):
+    """Continuous-time stochastic run on a grid fitted into the output intervals."""
+    Z = system.initial_micro()
+    y = system.initial_macro()
+    revise = Reviser(system)
+    stops = np.union1d(times, schedule.breakpoints)
+    t = 0.0
+    if times[0] == 0:
+        recorder.record(0.0, Z, y)
+    steps = 0
+    for t_next in stops[stops > 0]:
+        n = max(1, int(np.ceil((t_next - t) / dt - 1e-9)))
+        h = (t_next - t) / n
+        system.set_parameters(schedule.at(t))
+        for _ in range(n):
+            X, local, ctx = system.evaluate(y, Z)
+            y_new = advance_macro(system, y, X, local, h)
+            Z = revise(Z, ctx, h)
+            y = y_new
+            steps += 1
+        t = t_next
+        culprit = describe_nonfinite(system, Z, y)
+        if culprit is not None:
+            return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, {"steps": steps}
+        if t in times:
+            recorder.record(t, Z, y)
+    return 0, None, Z, {"steps": steps}

@@ -1,0 +1,1 @@
+"""Model declaration: the edges, traits, safe expressions and their compilation."""

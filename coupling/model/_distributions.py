@@ -1,0 +1,246 @@
+"""Trait distributions: sampling for finite populations, quadrature for the mean-field limit.
+
+Every distribution is written as a transform of a *standard* variate (a standard normal or a
+uniform on [0, 1]) by its parameters. A finite population draws the standard variates once per
+seed; changing a distribution parameter then moves each unit's trait smoothly (common random
+numbers), and the mean-field nodes move with the parameters in the same way.
+
+Distribution parameters are numbers or names of model parameters.
+"""
+
+import numbers
+
+import numpy as np
+from scipy import special, stats
+
+from .._errors import DeclarationError
+
+
+def _value(arg, params):
+    return float(params[arg]) if isinstance(arg, str) else arg
+
+
+class Distribution:
+    """Base class. A subclass defines:
+
+    1. ``args``: the names of its parameters, in order (attributes of the instance);
+    2. ``check(values)``: raise ``ValueError`` when resolved parameter values are invalid;
+    3. ``standard(rng, n)``: n standard variates;
+    4. ``transform(u, values)``: traits from standard variates;
+    5. ``nodes(n, values)``: mean-field quadrature nodes and weights (summing to 1).
+    """
+
+    args = ()
+
+    def parameters(self):
+        """Model-parameter names the distribution depends on."""
+        return {getattr(self, a) for a in self.args if isinstance(getattr(self, a), str)}
+
+    def resolve(self, params, *, trait="?"):
+        values = {a: _value(getattr(self, a), params) for a in self.args}
+        try:
+            self.check(**values)
+        except ValueError as exc:
+            raise DeclarationError(f"invalid {self!r}: {exc}", symbol=trait,
+                                   level="traits") from None
+        return values
+
+    def sample(self, rng, n, params):
+        return self.transform(self.standard(rng, n), **self.resolve(params))
+
+    def __repr__(self):
+        inner = ", ".join(repr(getattr(self, a)) for a in self.args)
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(
+            np.array_equal(getattr(self, a), getattr(other, a)) for a in self.args)
+
+    def __hash__(self):
+        return hash(type(self))
+
+    def to_dict(self):
+        return {"distribution": type(self).__name__,
+                **{a: _plain(getattr(self, a)) for a in self.args}}
+
+
+def _plain(x):
+    return x.tolist() if isinstance(x, np.ndarray) else x
+
+
+def _number_or_name(x, what):
+    if isinstance(x, str) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return x if isinstance(x, str) else float(x)
+    raise DeclarationError(f"{what} must be a number or a parameter name, got {x!r}",
+                           level="traits")
+
+
+class Normal(Distribution):
+    """Normal(mu, sigma); sigma = 0 gives identical units.
+
+    Mean-field nodes: probabilists' Gauss-Hermite, a = mu + sigma z.
+    """
+
+    args = ("mu", "sigma")
+
+    def __init__(self, mu=0.0, sigma=1.0):
+        self.mu = _number_or_name(mu, "Normal mu")
+        self.sigma = _number_or_name(sigma, "Normal sigma")
+
+    def check(self, mu, sigma):
+        if not sigma >= 0:
+            raise ValueError(f"sigma must be >= 0, got {sigma}")
+
+    def standard(self, rng, n):
+        return rng.standard_normal(n)
+
+    def transform(self, z, mu, sigma):
+        return mu + sigma * z
+
+    def nodes(self, n, mu, sigma):
+        if sigma == 0:
+            return np.array([mu]), np.array([1.0])
+        z, w = special.roots_hermitenorm(n)
+        return self.transform(z, mu, sigma), w / w.sum()
+
+
+class LogNormal(Normal):
+    """LogNormal(mu, sigma): log(a) ~ Normal(mu, sigma). Nodes: Gauss-Hermite in log space."""
+
+    def transform(self, z, mu, sigma):
+        return np.exp(mu + sigma * z)
+
+    def nodes(self, n, mu, sigma):
+        a, w = super().nodes(n, mu, sigma)
+        return (np.exp(a) if sigma > 0 else np.exp([mu])), w
+
+
+class Uniform(Distribution):
+    """Uniform(low, high). Nodes: Gauss-Legendre on [low, high]."""
+
+    args = ("low", "high")
+
+    def __init__(self, low=0.0, high=1.0):
+        self.low = _number_or_name(low, "Uniform low")
+        self.high = _number_or_name(high, "Uniform high")
+
+    def check(self, low, high):
+        if not high >= low:
+            raise ValueError(f"need low <= high, got low={low}, high={high}")
+
+    def standard(self, rng, n):
+        return rng.random(n)
+
+    def transform(self, u, low, high):
+        return low + (high - low) * u
+
+    def nodes(self, n, low, high):
+        if high == low:
+            return np.array([low]), np.array([1.0])
+        x, w = special.roots_legendre(n)
+        return self.transform((x + 1) / 2, low, high), w / w.sum()
+
+
+class Beta(Distribution):
+    """Beta(a, b) on [0, 1]. Sampled by inverse CDF; nodes: Gauss-Jacobi."""
+
+    args = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a = _number_or_name(a, "Beta a")
+        self.b = _number_or_name(b, "Beta b")
+
+    def check(self, a, b):
+        if not (a > 0 and b > 0):
+            raise ValueError(f"a and b must be > 0, got a={a}, b={b}")
+
+    def standard(self, rng, n):
+        return rng.random(n)
+
+    def transform(self, u, a, b):
+        return stats.beta.ppf(u, a, b)
+
+    def nodes(self, n, a, b):
+        x, w = special.roots_jacobi(n, b - 1, a - 1)
+        return (x + 1) / 2, w / w.sum()
+
+
+class Discrete(Distribution):
+    """A discrete distribution on ``values`` with probabilities ``weights``.
+
+    With ``weights=None`` every value is equally likely: an empirical distribution of
+    observed traits. The mean-field limit is exact (the nodes are the values).
+    """
+
+    args = ("values", "weights")
+
+    def __init__(self, values, weights=None):
+        self.values = np.asarray(values, dtype=float)
+        if self.values.ndim != 1 or self.values.size == 0:
+            raise DeclarationError("Discrete values must be a non-empty 1-d array",
+                                   level="traits")
+        n = self.values.size
+        self.weights = (np.full(n, 1.0 / n) if weights is None
+                        else np.asarray(weights, dtype=float))
+        if self.weights.shape != (n,):
+            raise DeclarationError(
+                f"Discrete needs one weight per value ({n}), got shape {self.weights.shape}",
+                level="traits")
+        if np.any(self.weights < 0) or not np.isclose(self.weights.sum(), 1.0, atol=1e-12):
+            raise DeclarationError("Discrete weights must be >= 0 and sum to 1, got "
+                                   f"{self.weights.tolist()}", level="traits")
+
+    def check(self, values, weights):
+        pass
+
+    def standard(self, rng, n):
+        return rng.random(n)
+
+    def transform(self, u, values, weights):
+        index = np.searchsorted(np.cumsum(weights), u, side="right")
+        return values[np.minimum(index, values.size - 1)]
+
+    def nodes(self, n, values, weights):
+        keep = weights > 0
+        return values[keep], weights[keep]
+
+
+class Fixed(Distribution):
+    """Given trait values, one per unit (a finite population must have exactly that size).
+
+    The mean-field limit weighs each given value equally.
+    """
+
+    args = ("values",)
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+        if self.values.ndim != 1 or self.values.size == 0:
+            raise DeclarationError(
+                f"Fixed values must be a non-empty 1-d array, got shape {self.values.shape}",
+                level="traits")
+
+    def check(self, values):
+        pass
+
+    def standard(self, rng, n):
+        return np.arange(n)
+
+    def transform(self, index, values):
+        return values[index]
+
+    def nodes(self, n, values):
+        return values, np.full(values.size, 1.0 / values.size)
+
+
+DISTRIBUTIONS = {cls.__name__: cls for cls in (Normal, LogNormal, Uniform, Beta, Discrete, Fixed)}
+
+
+def from_dict(spec):
+    """Rebuild a distribution from :meth:`Distribution.to_dict` output."""
+    spec = dict(spec)
+    kind = spec.pop("distribution", None)
+    if kind not in DISTRIBUTIONS:
+        raise DeclarationError(f"unknown distribution {kind!r}; expected one of "
+                               f"{sorted(DISTRIBUTIONS)}", level="traits")
+    return DISTRIBUTIONS[kind](**spec)

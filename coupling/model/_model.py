@@ -1,0 +1,480 @@
+"""The model declaration: two levels and three edges, checked when it is built."""
+
+import dataclasses
+import difflib
+import functools
+import numbers
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import scipy.sparse as sparse
+
+from .._errors import DeclarationError
+from . import _distributions
+from ._expressions import Expression, check_name
+from ._rules import (ODE, Choice, Local, Map, MeanField, Response, Share, Statistic, Step,
+                     as_aggregate, as_macro)
+
+_LEVEL_NAMES = {
+    "parameters": "a parameter",
+    "traits": "a trait",
+    "micro": "a micro state",
+    "aggregates": "an aggregate",
+    "context": "a context variable",
+    "macro": "a macro variable",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    r"""A coupled micro–macro model.
+
+    Micro units i = 1..N with traits θ_i and state x_i follow ``micro`` (an :class:`ODE`,
+    :class:`Map`, :class:`Choice`, :class:`Response` or :class:`Step` rule) and see the macro
+    world only through the context c = D(y, X, p). The population is summarised upward by the
+    ``aggregates`` X = A(x, θ). Macro variables y follow dy/dt = F(y, X, c, p) (or
+    y_{t+1} = G(...) in discrete time). The micro level moves on the timescale ε
+    (``timescale``), in macro time units.
+
+    Parameters
+    ----------
+    micro : rule
+        The micro rule.
+    aggregates : mapping
+        Name -> :class:`Mean` (or a bare expression), :class:`Variance`, :class:`Share`,
+        :class:`Local` or :class:`Statistic`.
+    context : mapping, optional
+        Name -> expression of macro variables, aggregates, parameters and earlier context
+        variables.
+    macro : mapping, optional
+        Name -> :class:`Macro` (or an ``(rhs, initial)`` pair).
+    parameters : mapping, optional
+        Name -> value.
+    policy : sequence of str, optional
+        The parameters that are policy levers (the macro-context handle).
+    traits : mapping, optional
+        Name -> distribution (:class:`Normal`, :class:`Uniform`, :class:`LogNormal`,
+        :class:`Beta`, :class:`Discrete`, :class:`Fixed`).
+    timescale : float or str
+        ε > 0, or the name of a parameter holding it.
+    time : {"continuous", "discrete"}
+    population : int, "mean-field" or MeanField
+        The default population: N units with sampled traits, or the mean-field limit.
+    network : scipy.sparse matrix, optional
+        N x N adjacency (weights) for :class:`Local` aggregates.
+    name, description : str
+
+    Raises
+    ------
+    DeclarationError
+        Naming the offending symbol and level, for any malformed part.
+
+    Examples
+    --------
+    >>> import coupling as cp
+    >>> model = cp.Model(
+    ...     micro=cp.ODE(rhs={"x": "-x + tanh(J*m_seen + a)"}, initial={"x": 0.1}),
+    ...     traits={"a": cp.Normal(0, 0.3)},
+    ...     aggregates={"m": "x"},
+    ...     context={"m_seen": "m"},
+    ...     parameters={"J": 2.0},
+    ...     timescale=0.01)
+    >>> model.levels["m"]
+    'aggregates'
+    """
+
+    micro: object
+    aggregates: dict
+    context: dict = field(default_factory=dict)
+    macro: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+    policy: tuple = ()
+    traits: dict = field(default_factory=dict)
+    timescale: object = 1.0
+    time: str = "continuous"
+    population: object = "mean-field"
+    network: object = None
+    name: str = "model"
+    description: str = ""
+
+    def __post_init__(self):
+        setter = functools.partial(object.__setattr__, self)
+        setter("parameters", MappingProxyType(_check_parameters(self.parameters)))
+        setter("traits", MappingProxyType(dict(self.traits or {})))
+        setter("aggregates", MappingProxyType(
+            {n: as_aggregate(n, v) for n, v in _items(self.aggregates, "aggregates")}))
+        setter("context", MappingProxyType(dict(_items(self.context, "context"))))
+        setter("macro", MappingProxyType(
+            {n: as_macro(n, v) for n, v in _items(self.macro, "macro")}))
+        setter("policy", tuple(self.policy))
+        setter("population", _check_population(self.population))
+        _Checker(self).run()
+
+    # ----------------------------------------------------------------- names and levels
+    @functools.cached_property
+    def levels(self):
+        """Every declared name -> the level it belongs to."""
+        return {n: level for level, names in self._names().items() for n in names}
+
+    def _names(self):
+        return {
+            "parameters": tuple(self.parameters),
+            "traits": tuple(self.traits),
+            "micro": tuple(self.micro.states),
+            "aggregates": tuple(self.aggregates),
+            "context": tuple(self.context),
+            "macro": tuple(self.macro),
+        }
+
+    @property
+    def states(self):
+        return tuple(self.micro.states)
+
+    @property
+    def is_stochastic(self):
+        """Whether a finite population of this model is stochastic."""
+        return self.micro.kind in ("choice", "step")
+
+    @functools.cached_property
+    def local_context(self):
+        """Context variables that differ between units (they read a :class:`Local`)."""
+        local = {n for n, a in self.aggregates.items() if isinstance(a, Local)}
+        out = set()
+        for name in self.compiled.context_order:
+            if set(self.compiled.context[name].names) & (local | out):
+                out.add(name)
+        return frozenset(out)
+
+    @functools.cached_property
+    def compiled(self):
+        """The compiled expressions of every level (built once, shared by copies)."""
+        from ._system import CompiledModel
+
+        return CompiledModel(self)
+
+    def eps(self, params=None):
+        """The timescale ε, resolved against ``params`` (default: the model's)."""
+        params = self.parameters if params is None else params
+        return float(params[self.timescale]) if isinstance(self.timescale, str) \
+            else float(self.timescale)
+
+    # ----------------------------------------------------------------- variants
+    def with_parameters(self, **values):
+        """A copy with some parameter values changed (names are checked)."""
+        for name in values:
+            if name not in self.parameters:
+                raise DeclarationError(f"unknown parameter; the model's parameters are "
+                                       f"{sorted(self.parameters)}{_suggest(name, self.parameters)}",
+                                       symbol=name, level="parameters")
+        return self.replace(parameters={**self.parameters, **values})
+
+    def replace(self, **changes):
+        """A copy with some declaration fields changed, checked again.
+
+        Compiled expressions are reused when only parameter values, the population, the
+        timescale or the network change.
+        """
+        new = dataclasses.replace(self, **changes)
+        structural = {"micro", "aggregates", "context", "macro", "traits", "time"}
+        if "compiled" in self.__dict__ and not structural & set(changes) \
+                and set(new.parameters) == set(self.parameters):
+            new.__dict__["compiled"] = self.__dict__["compiled"]
+        return new
+
+    def __repr__(self):
+        pop = self.population if isinstance(self.population, int) else "mean-field"
+        return (f"Model({self.name!r}, micro={self.micro.kind}, states={list(self.states)}, "
+                f"aggregates={list(self.aggregates)}, context={list(self.context)}, "
+                f"macro={list(self.macro)}, time={self.time!r}, population={pop})")
+
+
+def _items(mapping, level):
+    if mapping is None:
+        return []
+    if not hasattr(mapping, "items"):
+        raise DeclarationError(f"expected a mapping of names to declarations, got "
+                               f"{type(mapping).__name__}", level=level)
+    return list(mapping.items())
+
+
+def _check_parameters(parameters):
+    out = {}
+    for name, value in _items(parameters, "parameters"):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise DeclarationError(f"a parameter must be a real number, got {value!r}"
+                                   + (" (an array? declare per-unit values as a Fixed trait)"
+                                      if np.ndim(value) else ""),
+                                   symbol=str(name), level="parameters")
+        if not np.isfinite(value):
+            raise DeclarationError(f"a parameter must be finite, got {value!r}",
+                                   symbol=str(name), level="parameters")
+        out[name] = float(value)
+    return out
+
+
+def _check_population(population):
+    if isinstance(population, str):
+        if population != "mean-field":
+            raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
+                                   f"got {population!r}", level="population")
+        return MeanField()
+    if isinstance(population, MeanField):
+        return population
+    if isinstance(population, (bool, np.bool_)) or not isinstance(population, numbers.Integral):
+        raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
+                               f"got {population!r}", level="population")
+    if population < 1:
+        raise DeclarationError(f"a population needs N >= 1 units, got N = {population}",
+                               symbol="N", level="population")
+    return int(population)
+
+
+def _suggest(name, candidates):
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    """All the declaration-time checks, in the order a reader would make them."""
+
+    def __init__(self, model):
+        self.m = model
+
+    def run(self):
+        self.check_rule()
+        self.check_names()
+        self.check_parameters_use()
+        self.check_traits()
+        self.check_population()
+        self.check_expressions()
+
+    def check_rule(self):
+        m = self.m
+        if not isinstance(m.micro, (ODE, Map, Response, Choice, Step)):
+            raise DeclarationError("micro must be a cp.ODE, cp.Map, cp.Choice, cp.Response "
+                                   f"or cp.Step rule, got {type(m.micro).__name__}",
+                                   level="micro")
+        if m.time not in ("continuous", "discrete"):
+            raise DeclarationError(f"time must be 'continuous' or 'discrete', got {m.time!r}",
+                                   symbol="time", level="timescale")
+        if m.time == "discrete" and type(m.micro) is ODE:
+            raise DeclarationError("a discrete-time model updates its units once per period: "
+                                   "declare the micro rule as cp.Map(rhs=..., initial=...)",
+                                   level="micro")
+        if m.time == "continuous" and isinstance(m.micro, Map):
+            raise DeclarationError("cp.Map is a discrete-time rule: use cp.ODE, or declare "
+                                   "time='discrete'", level="micro")
+        if not m.micro.states:
+            raise DeclarationError("the micro rule declares no state variable", level="micro")
+        if not m.aggregates:
+            raise DeclarationError("declare at least one aggregate: the macro world sees the "
+                                   "units only through aggregates", level="aggregates")
+
+    def check_names(self):
+        seen = {}
+        for level, names in self.m._names().items():
+            for name in names:
+                check_name(name, level)
+                if name in seen:
+                    where = ("twice at this level" if seen[name] == level else
+                             f"already {_LEVEL_NAMES[seen[name]]}")
+                    raise DeclarationError(
+                        f"'{name}' is declared {where}; every name must be unique across "
+                        "levels, rename one of them", symbol=name, level=level)
+                seen[name] = level
+
+    def check_parameters_use(self):
+        m = self.m
+        for name in m.policy:
+            if name not in m.parameters:
+                raise DeclarationError("a policy lever must be a declared parameter"
+                                       f"{_suggest(name, m.parameters)}",
+                                       symbol=name, level="parameters")
+        if isinstance(m.timescale, str):
+            if m.timescale not in m.parameters:
+                raise DeclarationError("the timescale names no declared parameter"
+                                       f"{_suggest(m.timescale, m.parameters)}",
+                                       symbol=m.timescale, level="timescale")
+        elif isinstance(m.timescale, (bool, np.bool_)) or not isinstance(m.timescale, numbers.Real):
+            raise DeclarationError(f"the timescale must be a number or a parameter name, got "
+                                   f"{m.timescale!r}", symbol="timescale", level="timescale")
+        eps = m.eps()
+        if not (np.isfinite(eps) and eps > 0):
+            raise DeclarationError(f"the micro timescale ε must be > 0, got {eps}",
+                                   symbol="timescale", level="timescale")
+
+    def check_traits(self):
+        m = self.m
+        for name, dist in m.traits.items():
+            if not isinstance(dist, _distributions.Distribution):
+                raise DeclarationError(
+                    f"a trait needs a distribution (cp.Normal, cp.Uniform, cp.LogNormal, "
+                    f"cp.Beta, cp.Discrete, cp.Fixed), got {dist!r}", symbol=name,
+                    level="traits")
+            for p in dist.parameters():
+                if p not in m.parameters:
+                    raise DeclarationError(f"{dist!r} names '{p}', which is not a declared "
+                                           f"parameter{_suggest(p, m.parameters)}",
+                                           symbol=name, level="traits")
+            dist.resolve(m.parameters, trait=name)
+
+    def check_population(self):
+        m = self.m
+        n = m.population
+        if m.micro.kind == "step" and isinstance(n, MeanField):
+            raise DeclarationError("a black-box Step rule has no mean-field limit: give a "
+                                   "finite population=N", level="population")
+        if m.network is not None:
+            if not sparse.issparse(m.network):
+                raise DeclarationError("the network must be a scipy.sparse adjacency matrix, "
+                                       f"got {type(m.network).__name__}", level="network")
+            if isinstance(n, MeanField):
+                raise DeclarationError("a network needs a finite population=N of the same "
+                                       "size", level="network")
+            if m.network.shape != (n, n):
+                raise DeclarationError(f"the network is {m.network.shape[0]} x "
+                                       f"{m.network.shape[1]} but the population has N = {n} "
+                                       f"units; it must be N x N", level="network")
+        if isinstance(n, int):
+            for name, dist in m.traits.items():
+                if isinstance(dist, _distributions.Fixed) and dist.values.size != n:
+                    raise DeclarationError(f"Fixed trait values have length "
+                                           f"{dist.values.size} but N = {n}", symbol=name,
+                                           level="traits")
+        initial = {} if m.micro.kind == "choice" else m.micro.initial
+        for state, value in initial.items():
+            if isinstance(value, (np.ndarray, list, tuple)):
+                arr = np.asarray(value)
+                if arr.ndim != 1 or (isinstance(n, int) and arr.size != n):
+                    raise DeclarationError(
+                        f"an initial array must have one value per unit (shape ({n},)), got "
+                        f"shape {arr.shape}", symbol=state, level="micro")
+                if isinstance(n, MeanField):
+                    raise DeclarationError("per-unit initial arrays need a finite "
+                                           "population=N", symbol=state, level="micro")
+        for name, agg in m.aggregates.items():
+            if isinstance(agg, Share):
+                if m.micro.kind != "choice":
+                    raise DeclarationError("a Share aggregate needs a choice rule",
+                                           symbol=name, level="aggregates")
+                if float(agg.option) not in m.micro.options:
+                    raise DeclarationError(f"option {agg.option!r} is not one of the choice's "
+                                           f"options {m.micro.options}", symbol=name,
+                                           level="aggregates")
+            if isinstance(agg, Local):
+                if m.network is None:
+                    raise DeclarationError("a Local aggregate needs a network= adjacency "
+                                           "matrix", symbol=name, level="aggregates")
+                if m.micro.kind == "response":
+                    raise DeclarationError("response rules solve for an aggregate fixed point "
+                                           "and cannot read Local (per-unit) aggregates; use "
+                                           "an ODE rule with a small timescale",
+                                           symbol=name, level="aggregates")
+            if isinstance(agg, Statistic) and not callable(agg.function):
+                raise DeclarationError("a Statistic needs a callable", symbol=name,
+                                       level="aggregates")
+
+    def check_expressions(self):
+        m = self.m
+        lv = m.levels
+        own = set(m.states)
+        traits, params = set(m.traits), set(m.parameters)
+        ctx, aggs, macro = set(m.context), set(m.aggregates), set(m.macro)
+        route = ("units see the macro world only through the context map: declare a context "
+                 "variable, e.g. context={{'{n}_seen': '{n}'}}, and use that in the micro rule")
+        unit_hint = ("{what} see the population only through aggregates: declare an "
+                     "aggregate, e.g. aggregates={{'mean_{n}': '{n}'}}, and use that")
+
+        def check(value, symbol, level, allowed, hints):
+            e = Expression(value, symbol=symbol, level=level)
+            for n in e.names:
+                if n in allowed:
+                    continue
+                if n in lv and lv[n] in hints:
+                    raise DeclarationError(f"uses {_LEVEL_NAMES[lv[n]]} '{n}' directly; "
+                                           + hints[lv[n]].format(n=n),
+                                           symbol=symbol, level=level)
+                if n in lv:
+                    raise DeclarationError(f"uses {_LEVEL_NAMES[lv[n]]} '{n}', which this "
+                                           f"level cannot read", symbol=symbol, level=level)
+                raise DeclarationError(f"uses the unknown name '{n}'{_suggest(n, lv)}",
+                                       symbol=symbol, level=level)
+            return e
+
+        micro_hints = {"aggregates": route, "macro": route}
+        reads_own = own
+        if m.micro.kind in ("response", "choice"):
+            reads_own = set()
+            micro_hints["micro"] = (f"a {m.micro.kind} rule depends on traits, context and "
+                                    "parameters only, not on the unit's current state")
+        for sym, value in m.micro.expressions().items():
+            check(value, sym, "micro", reads_own | traits | ctx | params, micro_hints)
+        states_needing_init = () if m.micro.kind in ("response", "choice") else m.states
+        for state in states_needing_init:
+            if state not in m.micro.initial:
+                raise DeclarationError("has no initial value; give one in initial={...} (a "
+                                       "number, an expression of traits, or an array)",
+                                       symbol=state, level="micro")
+        for state, value in ({} if m.micro.kind == "choice" else m.micro.initial).items():
+            if state not in own:
+                raise DeclarationError(f"an initial value is given for '{state}', which is "
+                                       f"not a state of the micro rule {sorted(own)}",
+                                       symbol=state, level="micro")
+            if not isinstance(value, (np.ndarray, list, tuple)):
+                check(value, state, "micro", traits | params,
+                      {"micro": "an initial value may depend on traits and parameters only"})
+        if isinstance(m.micro, Choice):
+            _check_choice_initial(m.micro, m.population)
+
+        agg_hint = {"context": "aggregation sees micro state, traits and parameters only",
+                    "macro": "aggregation sees micro state, traits and parameters only"}
+        for name, agg in m.aggregates.items():
+            if agg.expr is not None:
+                check(agg.expr, name, "aggregates", own | traits | params, agg_hint)
+
+        hint = unit_hint.format(what="the context map", n="{n}")
+        for name, value in m.context.items():
+            check(value, name, "context", macro | aggs | params | ctx,
+                  {"micro": hint, "traits": hint})
+        order = m.compiled.context_order  # raises on cycles
+        del order
+
+        local = m.local_context | {n for n, a in m.aggregates.items() if isinstance(a, Local)}
+        macro_hint = unit_hint.format(what="macro dynamics", n="{n}")
+        for name, mac in m.macro.items():
+            e = check(mac.rhs, name, "macro", macro | aggs | ctx | params,
+                      {"micro": macro_hint, "traits": macro_hint})
+            for n in set(e.names) & local:
+                raise DeclarationError(f"reads '{n}', which differs between units (network-"
+                                       "local); macro dynamics see population aggregates only",
+                                       symbol=name, level="macro")
+            if not np.isfinite(float(mac.initial)):
+                raise DeclarationError("the initial value must be finite", symbol=name,
+                                       level="macro")
+
+
+def _check_choice_initial(rule, population):
+    init = rule.initial
+    if init is None:
+        return
+    if isinstance(init, (list, tuple)) and not isinstance(init, np.ndarray):
+        p = np.asarray(init, dtype=float)
+        if p.shape != (len(rule.options),) or np.any(p < 0) or not np.isclose(p.sum(), 1):
+            raise DeclarationError(
+                f"initial probabilities must be {len(rule.options)} numbers >= 0 summing to 1, "
+                f"got {list(init)}", symbol=rule.state, level="micro")
+        return
+    values = np.atleast_1d(np.asarray(init, dtype=float))
+    bad = ~np.isin(values, rule.options)
+    if bad.any():
+        raise DeclarationError(f"initial value {values[bad][0]:g} is not one of the options "
+                               f"{rule.options}", symbol=rule.state, level="micro")
+    if values.size > 1 and isinstance(population, MeanField):
+        raise DeclarationError("per-unit initial arrays need a finite population=N",
+                               symbol=rule.state, level="micro")
+    if values.size > 1 and values.size != population:
+        raise DeclarationError(f"an initial array must have one value per unit (N = "
+                               f"{population}), got {values.size}", symbol=rule.state,
+                               level="micro")
+

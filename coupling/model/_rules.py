@@ -1,0 +1,293 @@
+"""The micro rules, aggregates and macro variables a model is declared with.
+
+Each is an immutable description; :class:`coupling.Model` checks them all together, since
+whether a name is allowed depends on what the rest of the model declares.
+"""
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import sympy as sp
+
+from .._errors import DeclarationError
+from ._expressions import to_sympy
+
+
+def _frozen(mapping, what):
+    if mapping is None:
+        return MappingProxyType({})
+    if not hasattr(mapping, "items"):
+        raise DeclarationError(f"{what} must be a mapping of names to values, "
+                               f"got {type(mapping).__name__}", level="micro")
+    return MappingProxyType(dict(mapping))
+
+
+# --------------------------------------------------------------------------- micro rules
+@dataclass(frozen=True)
+class ODE:
+    r"""Continuous micro dynamics :math:`\varepsilon\, \dot x_i = f(x_i, \theta_i, c)`.
+
+    Parameters
+    ----------
+    rhs : mapping
+        State name -> right-hand side f (expression of own state, traits, context, parameters).
+    initial : mapping
+        State name -> initial value: a number, an expression of traits and parameters, or an
+        array with one value per unit.
+    """
+
+    rhs: dict
+    initial: dict = field(default_factory=dict)
+    kind = "ode"
+
+    def __post_init__(self):
+        object.__setattr__(self, "rhs", _frozen(self.rhs, "ODE rhs"))
+        object.__setattr__(self, "initial", _frozen(self.initial, "ODE initial"))
+
+    @property
+    def states(self):
+        return tuple(self.rhs)
+
+    def expressions(self):
+        return dict(self.rhs)
+
+
+@dataclass(frozen=True)
+class Map(ODE):
+    r"""Discrete-time micro update :math:`x_{i,t+1} = g(x_{i,t}, \theta_i, c_t)`.
+
+    ``rhs`` holds the update g for each state. Only for ``time="discrete"`` models.
+    """
+
+    kind = "map"
+
+
+@dataclass(frozen=True)
+class Response:
+    r"""Instantaneous micro response :math:`x_i = r(\theta_i, c)` (the ε → 0 limit).
+
+    The micro level is the self-consistent fixed point X = A(r(θ, D(y, X))) at each instant.
+
+    Parameters
+    ----------
+    rhs : mapping
+        State name -> response r (expression of traits, context, parameters).
+    initial : mapping, optional
+        The micro state the fast dynamics start from (default 0); the run begins at the
+        attracting fixed point these relax to.
+    """
+
+    rhs: dict
+    initial: dict = field(default_factory=dict)
+    kind = "response"
+
+    def __post_init__(self):
+        object.__setattr__(self, "rhs", _frozen(self.rhs, "Response rhs"))
+        object.__setattr__(self, "initial", _frozen(self.initial, "Response initial"))
+
+    @property
+    def states(self):
+        return tuple(self.rhs)
+
+    def expressions(self):
+        return dict(self.rhs)
+
+
+@dataclass(frozen=True)
+class Choice:
+    r"""Discrete choice: each unit revises at rate 1/ε and then picks option k with
+    probability :math:`P_k(\theta_i, c)`.
+
+    Parameters
+    ----------
+    state : str
+        Name of the variable holding a unit's chosen option value.
+    options : sequence of float
+        The option values (at least two, distinct).
+    probabilities : sequence
+        One probability expression per option (of traits, context and parameters); they must
+        be non-negative and sum to one. :func:`logit` builds them from utilities.
+    initial : float, sequence of probabilities, or array
+        An option value every unit starts at; or one initial probability per option; or an
+        array of option values, one per unit. Default: every option equally likely.
+    """
+
+    state: str
+    options: tuple
+    probabilities: tuple
+    initial: object = None
+    kind = "choice"
+
+    def __post_init__(self):
+        try:
+            options = tuple(float(o) for o in self.options)
+        except (TypeError, ValueError):
+            raise DeclarationError(f"options must be numbers, got {self.options!r}",
+                                   symbol=str(self.state), level="micro") from None
+        if len(options) < 2 or len(set(options)) != len(options):
+            raise DeclarationError(f"a choice needs at least two distinct options, got "
+                                   f"{options}", symbol=str(self.state), level="micro")
+        probabilities = tuple(self.probabilities)
+        if len(probabilities) != len(options):
+            raise DeclarationError(
+                f"{len(options)} options but {len(probabilities)} probability expressions; "
+                "give one per option", symbol=str(self.state), level="micro")
+        object.__setattr__(self, "options", options)
+        object.__setattr__(self, "probabilities", probabilities)
+
+    @property
+    def states(self):
+        return (self.state,)
+
+    def expressions(self):
+        return {f"P({self.state}={o:g})": p for o, p in zip(self.options, self.probabilities)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A black-box vectorised micro step, for finite populations only.
+
+    ``function(state, traits, context, params, rng, dt)`` receives dicts of arrays (one entry
+    per unit), the model's :class:`numpy.random.Generator` and the step length, and returns a
+    dict with the proposed new value of every state. Units revise at rate 1/ε: a proposal is
+    applied to the units that revise during the step.
+    """
+
+    function: object
+    initial: dict = field(default_factory=dict)
+    kind = "step"
+
+    def __post_init__(self):
+        if not callable(self.function):
+            raise DeclarationError("a Step rule needs a callable", level="micro")
+        object.__setattr__(self, "initial", _frozen(self.initial, "Step initial"))
+
+    @property
+    def states(self):
+        return tuple(self.initial)
+
+    def expressions(self):
+        return {}
+
+
+def logit(utilities, *, intensity=1):
+    r"""Multinomial-logit probabilities from utilities.
+
+    :math:`P_k = e^{\beta U_k} / \sum_j e^{\beta U_j} = 1 / \sum_j e^{\beta (U_j - U_k)}`,
+    written in the second form, which cannot overflow for large utility differences.
+
+    Parameters
+    ----------
+    utilities : sequence
+        One utility expression per option.
+    intensity : float or str
+        The intensity of choice β (a number or a parameter name).
+    """
+    beta = to_sympy(intensity, symbol="intensity", level="micro")
+    us = [to_sympy(u, symbol="utility", level="micro") for u in utilities]
+    return tuple(1 / sp.Add(*[sp.exp(beta * (uj - uk)) for uj in us]) for uk in us)
+
+
+# --------------------------------------------------------------------------- aggregates
+@dataclass(frozen=True)
+class Mean:
+    r"""Population mean :math:`X = \sum_i w_i\, g(x_i, \theta_i)` (weights 1/N or quadrature)."""
+
+    expr: object
+    kind = "mean"
+
+
+@dataclass(frozen=True)
+class Variance:
+    r"""Population variance :math:`\sum_i w_i g_i^2 - (\sum_i w_i g_i)^2`."""
+
+    expr: object
+    kind = "variance"
+
+
+@dataclass(frozen=True)
+class Share:
+    """Share of the population choosing ``option`` (choice rules)."""
+
+    option: float
+    kind = "share"
+
+    @property
+    def expr(self):
+        return None
+
+
+@dataclass(frozen=True)
+class Local:
+    r"""Neighbourhood mean through the model's network, one value per unit:
+    :math:`L_i = \sum_j W_{ij} g(x_j, \theta_j) / \sum_j W_{ij}`.
+
+    In the mean-field limit the neighbourhood mean becomes the population mean (exact for
+    dense and complete graphs, the homogeneous mean-field approximation otherwise).
+    """
+
+    expr: object
+    kind = "local"
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """Any population statistic: ``function(state, traits, weights) -> float``.
+
+    Opaque to differentiation, so a model using it runs with explicit integrators only.
+    """
+
+    function: object
+    kind = "statistic"
+
+    @property
+    def expr(self):
+        return None
+
+
+def as_aggregate(name, value):
+    """Normalise an aggregate declaration: bare expressions mean :class:`Mean`."""
+    if isinstance(value, (Mean, Variance, Share, Local, Statistic)):
+        return value
+    return Mean(value)
+
+
+# --------------------------------------------------------------------------- macro
+@dataclass(frozen=True)
+class Macro:
+    r"""A macro variable: :math:`\dot y = F(y, X, c)` (continuous) or
+    :math:`y_{t+1} = G(y_t, X_t, c_t)` (discrete), starting from ``initial``."""
+
+    rhs: object
+    initial: float
+
+    def __post_init__(self):
+        if isinstance(self.initial, (bool, np.bool_)) or not np.isscalar(self.initial):
+            raise DeclarationError(f"a macro initial value must be a number, got "
+                                   f"{self.initial!r}", level="macro")
+
+
+def as_macro(name, value):
+    if isinstance(value, Macro):
+        return value
+    if isinstance(value, tuple) and len(value) == 2:
+        return Macro(*value)
+    raise DeclarationError("declare a macro variable as cp.Macro(rhs, initial) or a "
+                           "(rhs, initial) pair; the initial value is missing",
+                           symbol=name, level="macro")
+
+
+@dataclass(frozen=True)
+class MeanField:
+    """The mean-field population N → ∞ with ``nodes`` quadrature nodes per trait."""
+
+    nodes: int = 32
+
+    def __post_init__(self):
+        if not isinstance(self.nodes, (int, np.integer)) or self.nodes < 1:
+            raise DeclarationError(f"the node count must be an integer >= 1, got "
+                                   f"{self.nodes!r}", level="population")
+
+    def __str__(self):
+        return "mean-field"

@@ -1,0 +1,440 @@
+r"""A model bound to a population: the numbers every integrator and analysis works on.
+
+:class:`System` holds the units (N sampled units with weights 1/N, or mean-field quadrature
+nodes with their weights), the current parameter values, and evaluates the three edges on
+whole arrays:
+
+* up: aggregates :math:`X = \sum_i w_i g(x_i, \theta_i)` (and network-local means);
+* down: context :math:`c = D(y, X, p)`;
+* micro rule and macro dynamics;
+
+and the Jacobian of the flat coupled system :math:`u = (x_1, \dots, x_M, y)` in its
+structured form (see :mod:`coupling.dynamics._linalg`).
+
+For a choice rule the state of a finite population is each unit's chosen option value; in the
+mean-field limit it is each node's vector of choice probabilities p (K states per node), which
+follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970).
+"""
+
+import numpy as np
+import scipy.sparse as sparse
+
+from .._errors import DeclarationError
+from ._compiled import Compiled
+from ._expressions import Expression
+from ._rules import Choice, Local, MeanField, Share, Statistic, Variance
+
+
+class CompiledModel:
+    """The compiled expressions of a model, independent of parameter values and population."""
+
+    def __init__(self, model):
+        rule = model.micro
+        self.rule = rule
+        self.micro = Compiled(Expression(v, symbol=s, level="micro")
+                              for s, v in rule.expressions().items())
+        self.initial = {}
+        if rule.kind != "choice":
+            for state, value in rule.initial.items():
+                self.initial[state] = (np.asarray(value, dtype=float)
+                                       if isinstance(value, (np.ndarray, list, tuple))
+                                       else Compiled([Expression(value, symbol=state,
+                                                                 level="micro")]))
+        self.aggregates = {}
+        for name, agg in model.aggregates.items():
+            if isinstance(agg, (Share, Statistic)):
+                self.aggregates[name] = None
+            else:
+                self.aggregates[name] = Compiled([Expression(agg.expr, symbol=name,
+                                                             level="aggregates")])
+        self.context = {name: Compiled([Expression(v, symbol=name, level="context")])
+                        for name, v in model.context.items()}
+        self.context_order = _topological(self.context)
+        self.macro = Compiled(Expression(m.rhs, symbol=n, level="macro")
+                              for n, m in model.macro.items())
+        self.differentiable = (all(c is None or c.symbolic for c in self.aggregates.values())
+                               and not any(isinstance(a, Statistic)
+                                           for a in model.aggregates.values()))
+
+
+def _topological(context):
+    order, state = [], {}
+
+    def visit(name, path):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            cycle = " -> ".join(path[path.index(name):] + [name])
+            raise DeclarationError(f"context variables depend on each other in a cycle: "
+                                   f"{cycle}", symbol=name, level="context")
+        state[name] = "active"
+        for dep in context[name].names:
+            if dep in context:
+                visit(dep, path + [name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in context:
+        visit(name, [])
+    return tuple(order)
+
+
+class System:
+    """A model, a population and parameter values.
+
+    Parameters
+    ----------
+    model : Model
+    population : int or MeanField
+    seed : int, SeedSequence or None
+        Seeds the trait draws, initial choices and the dynamics' random numbers
+        (three independent streams spawned from one :class:`numpy.random.SeedSequence`).
+    params : mapping, optional
+        Parameter values (default: the model's).
+    """
+
+    def __init__(self, model, population, seed=None, params=None):
+        self.model = model
+        self.code = model.compiled
+        self.rule = model.micro
+        self.population = population
+        self.mean_field = isinstance(population, MeanField)
+        self.seed_sequence = (seed if isinstance(seed, np.random.SeedSequence)
+                              else np.random.SeedSequence(seed))
+        trait_ss, init_ss, dyn_ss = self.seed_sequence.spawn(3)
+        self.rng = np.random.default_rng(dyn_ss)
+        self._init_rng = np.random.default_rng(init_ss)
+        self.macro_names = tuple(model.macro)
+        self.aggregate_names = tuple(model.aggregates)
+        self.context_names = model.compiled.context_order
+        self.global_aggregates = tuple(n for n, a in model.aggregates.items()
+                                       if not isinstance(a, Local))
+        self.local_aggregates = tuple(n for n, a in model.aggregates.items()
+                                      if isinstance(a, Local))
+        self.choice = isinstance(self.rule, Choice)
+        if self.mean_field:
+            self._standard = None
+        else:
+            rng = np.random.default_rng(trait_ss)
+            self._standard = {n: d.standard(rng, population) for n, d in model.traits.items()}
+        if model.network is not None and not self.mean_field:
+            adjacency = sparse.csr_matrix(model.network, dtype=float)
+            degree = np.asarray(adjacency.sum(axis=1)).ravel()
+            isolated = degree == 0
+            inv = np.where(isolated, 0.0, 1.0 / np.where(isolated, 1.0, degree))
+            self.neighbours = (sparse.diags(inv) @ adjacency
+                               + sparse.diags(isolated.astype(float))).tocsr()
+        else:
+            self.neighbours = None
+        self.set_parameters(dict(model.parameters) if params is None else params)
+
+    # ------------------------------------------------------------------ set-up
+    def set_parameters(self, params):
+        """Use new parameter values (trait values and mean-field nodes move with them)."""
+        self.params = dict(params)
+        self.eps = self.model.eps(self.params)
+        if self.eps <= 0:
+            raise DeclarationError(f"the micro timescale ε must be > 0, got {self.eps}",
+                                   symbol="timescale", level="timescale")
+        traits = self.model.traits
+        if self.mean_field:
+            grids, weights = [], []
+            for name, dist in traits.items():
+                nodes, w = dist.nodes(self.population.nodes, **dist.resolve(self.params,
+                                                                             trait=name))
+                grids.append(nodes)
+                weights.append(w)
+            if grids:
+                mesh = np.meshgrid(*grids, indexing="ij")
+                wmesh = np.meshgrid(*weights, indexing="ij")
+                self.traits = {n: g.ravel() for n, g in zip(traits, mesh)}
+                self.weights = np.prod([w.ravel() for w in wmesh], axis=0)
+            else:
+                self.traits, self.weights = {}, np.ones(1)
+        else:
+            self.traits = {n: d.transform(self._standard[n], **d.resolve(self.params, trait=n))
+                           for n, d in traits.items()}
+            self.weights = np.full(self.population, 1.0 / self.population)
+        self.size = self.weights.size
+        self._base_env = {**self.params, **self.traits}
+        self._choice_values = None
+
+    @property
+    def k(self):
+        """Micro states per unit (per node in the mean-field limit of a choice rule)."""
+        if self.choice and self.mean_field:
+            return len(self.rule.options)
+        return len(self.rule.states)
+
+    def initial_micro(self):
+        """Initial micro state, shape (M, k)."""
+        M = self.size
+        if self.choice:
+            options = np.asarray(self.rule.options)
+            init = self.rule.initial
+            if init is None or isinstance(init, (list, tuple)):
+                probs = (np.full(options.size, 1 / options.size) if init is None
+                         else np.asarray(init, dtype=float))
+                if self.mean_field:
+                    return np.tile(probs, (M, 1))
+                index = np.searchsorted(np.cumsum(probs), self._init_rng.random(M),
+                                        side="right")
+                return options[np.minimum(index, options.size - 1)][:, None]
+            values = np.broadcast_to(np.asarray(init, dtype=float), (M,))
+            if self.mean_field:
+                return (values[:, None] == options[None, :]).astype(float)
+            return values.astype(float)[:, None]
+        Z = np.zeros((M, self.k))
+        env = self._base_env
+        for j, state in enumerate(self.rule.states):
+            init = self.code.initial.get(state)
+            if init is not None:
+                Z[:, j] = init if isinstance(init, np.ndarray) else init(env)[0]
+        return Z
+
+    def initial_macro(self):
+        return np.array([float(m.initial) for m in self.model.macro.values()])
+
+    # ------------------------------------------------------------------ the edges
+    def micro_env(self, Z):
+        env = dict(self._base_env)
+        for j, state in enumerate(self.rule.states):
+            env[state] = Z[:, j]
+        return env
+
+    def choice_values(self):
+        """Aggregate integrands at each option: E[name] has shape (M, K) (mean-field choice)."""
+        if self._choice_values is None:
+            self._choice_values = {}
+            for name, code in self.code.aggregates.items():
+                if code is None:
+                    continue
+                cols = []
+                for option in self.rule.options:
+                    env = dict(self._base_env, **{self.rule.state: option})
+                    cols.append(np.broadcast_to(code(env)[0], (self.size,)))
+                self._choice_values[name] = np.stack(cols, axis=1)
+        return self._choice_values
+
+    def aggregates(self, Z):
+        """Global aggregates X (a,) and network-local aggregates {name: (M,)}."""
+        X = np.empty(len(self.global_aggregates))
+        local = {}
+        w = self.weights
+        mf_choice = self.choice and self.mean_field
+        env = None if mf_choice else self.micro_env(Z)
+        for name in self.aggregate_names:
+            agg = self.model.aggregates[name]
+            if isinstance(agg, Share):
+                col = self.rule.options.index(float(agg.option))
+                values = Z[:, col] if mf_choice else (Z[:, 0] == agg.option)
+            elif isinstance(agg, Statistic):
+                X[self.global_aggregates.index(name)] = agg.function(
+                    self.state_dict(Z), dict(self.traits), w)
+                continue
+            elif mf_choice:
+                E = self.choice_values()[name]
+                values = np.einsum("ik,ik->i", Z, E)
+                if isinstance(agg, Variance):
+                    X[self.global_aggregates.index(name)] = (
+                        w @ np.einsum("ik,ik->i", Z, E**2) - (w @ values) ** 2)
+                    continue
+            else:
+                values = np.broadcast_to(self.code.aggregates[name](env)[0], (self.size,))
+            if isinstance(agg, Local):
+                local[name] = (self.neighbours @ values if self.neighbours is not None
+                               else np.full(self.size, w @ values))
+            elif isinstance(agg, Variance):
+                mean = w @ values
+                X[self.global_aggregates.index(name)] = w @ (values - mean) ** 2
+            else:
+                X[self.global_aggregates.index(name)] = w @ values
+        return X, local
+
+    def context(self, y, X, local):
+        """Context variables {name: scalar or (M,) array}."""
+        env = dict(self.params)
+        env.update(zip(self.macro_names, y))
+        env.update(zip(self.global_aggregates, X))
+        env.update(local)
+        for name in self.context_names:
+            env[name] = self.code.context[name](env)[0]
+        return {n: env[n] for n in self.context_names}
+
+    def macro_rhs(self, y, X, ctx):
+        if not self.macro_names:
+            return np.empty(0)
+        env = dict(self.params)
+        env.update(zip(self.macro_names, y))
+        env.update(zip(self.global_aggregates, X))
+        env.update(ctx)
+        return np.array([float(v) for v in self.code.macro(env)])
+
+    def rule_values(self, Z, ctx):
+        """The micro rule's expressions at every unit, shape (M, number of expressions)."""
+        env = self.micro_env(Z)
+        env.update(ctx)
+        values = self.code.micro(env)
+        return np.stack([np.broadcast_to(v, (self.size,)) for v in values], axis=1)
+
+    def micro_rhs(self, Z, ctx):
+        r"""dZ/dt: :math:`f/\varepsilon` for ODE rules, :math:`(P(c) - p)/\varepsilon` for
+        mean-field choice."""
+        values = self.rule_values(Z, ctx)
+        if self.choice:
+            values = values - Z
+        return values / self.eps
+
+    def state_dict(self, Z):
+        return {s: Z[:, j] for j, s in enumerate(self.rule.states)}
+
+    def evaluate(self, y, Z):
+        """Aggregates, local aggregates and context at the state (y, Z)."""
+        X, local = self.aggregates(Z)
+        return X, local, self.context(y, X, local)
+
+    # ------------------------------------------------------------------ flat system
+    def pack(self, Z, y):
+        return np.concatenate([Z.ravel(), y])
+
+    def unpack(self, u):
+        n = self.size * self.k
+        return u[:n].reshape(self.size, self.k), u[n:]
+
+    def rhs(self, u):
+        """Right-hand side of the flat continuous-time system u = (Z, y)."""
+        Z, y = self.unpack(u)
+        X, local, ctx = self.evaluate(y, Z)
+        return self.pack(self.micro_rhs(Z, ctx), self.macro_rhs(y, X, ctx))
+
+    # ------------------------------------------------------------------ derivatives
+    def _context_jacobian(self, y, X, local, ctx):
+        """d c / d (X, y, L): arrays of shape (nc, a), (nc, m), (nc, nl); entries per unit."""
+        env = dict(self.params)
+        env.update(zip(self.macro_names, y))
+        env.update(zip(self.global_aggregates, X))
+        env.update(local)
+        env.update(ctx)
+        inputs = self.global_aggregates + self.macro_names + self.local_aggregates
+        total = {}
+        for name in self.context_names:
+            code = self.code.context[name]
+            upstream = tuple(n for n in code.names if n in total)
+            row = code.jacobian(env, inputs + upstream)[0]
+            direct = [np.asarray(v, dtype=float) for v in row[:len(inputs)]]
+            for dep, d in zip(upstream, row[len(inputs):]):
+                direct = [a + np.asarray(d) * b for a, b in zip(direct, total[dep])]
+            total[name] = direct
+        a, m = len(self.global_aggregates), len(self.macro_names)
+        rows = [total[n] for n in self.context_names]
+        DX = [[r[j] for j in range(a)] for r in rows]
+        Dy = [[r[a + j] for j in range(m)] for r in rows]
+        DL = [[r[a + m + j] for j in range(len(self.local_aggregates))] for r in rows]
+        return DX, Dy, DL
+
+    def _rule_jacobians(self, Z, ctx):
+        """Per-unit blocks A = d rhs/d z (M, k, k) and B = d rhs/d c (M, k, nc)."""
+        M, k, nc = self.size, self.k, len(self.context_names)
+        env = self.micro_env(Z)
+        env.update(ctx)
+        A = np.zeros((M, k, k))
+        B = np.zeros((M, k, nc))
+        if self.choice:  # mean-field probabilities: eps dp/dt = P(c) - p
+            rows = self.code.micro.jacobian(env, self.context_names)
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    B[:, i, j] = v
+            A[:] = -np.eye(k)
+        else:
+            rows = self.code.micro.jacobian(env, self.rule.states + self.context_names)
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row[:k]):
+                    A[:, i, j] = v
+                for j, v in enumerate(row[k:]):
+                    B[:, i, j] = v
+        return A / self.eps, B / self.eps
+
+    def _aggregate_jacobians(self, Z, X):
+        """G (a, M, k): d X / d z_i (weighted); H (nl, M, k): d g_local / d z_i."""
+        M, k = self.size, self.k
+        G = np.zeros((len(self.global_aggregates), M, k))
+        H = np.zeros((len(self.local_aggregates), M, k))
+        w = self.weights
+        mf_choice = self.choice and self.mean_field
+        env = None if mf_choice else self.micro_env(Z)
+        for name in self.aggregate_names:
+            agg = self.model.aggregates[name]
+            is_local = isinstance(agg, Local)
+            if isinstance(agg, Share):
+                d = np.zeros((M, k))
+                d[:, self.rule.options.index(float(agg.option))] = 1.0
+                values = None
+            elif mf_choice:
+                d = self.choice_values()[name]
+                values = np.einsum("ik,ik->i", Z, d)
+                if isinstance(agg, Variance):
+                    d = d**2 - 2 * (w @ values) * d
+            else:
+                code = self.code.aggregates[name]
+                d = np.stack([np.broadcast_to(v, (M,))
+                              for v in code.jacobian(env, self.rule.states)[0]], axis=1)
+                if isinstance(agg, Variance):
+                    values = np.broadcast_to(code(env)[0], (M,))
+                    d = 2 * (values - w @ values)[:, None] * d
+            if is_local:
+                H[self.local_aggregates.index(name)] = d
+            else:
+                G[self.global_aggregates.index(name)] = w[:, None] * d
+        return G, H
+
+    def _macro_jacobian(self, y, X, ctx):
+        m = len(self.macro_names)
+        env = dict(self.params)
+        env.update(zip(self.macro_names, y))
+        env.update(zip(self.global_aggregates, X))
+        env.update(ctx)
+        names = self.macro_names + self.global_aggregates + self.context_names
+        rows = self.code.macro.jacobian(env, names) if m else []
+        full = np.array([[float(v) for v in row] for row in rows]).reshape(m, len(names))
+        a = len(self.global_aggregates)
+        return full[:, :m], full[:, m:m + a], full[:, m + a:]
+
+    def jacobian(self, u):
+        """The structured Jacobian of :meth:`rhs` at u (see :class:`StructuredJacobian`)."""
+        from ..dynamics._linalg import StructuredJacobian
+
+        Z, y = self.unpack(u)
+        M, k = self.size, self.k
+        X, local, ctx = self.evaluate(y, Z)
+        A, B = self._rule_jacobians(Z, ctx)
+        DX, Dy, DL = self._context_jacobian(y, X, local, ctx)
+        G, H = self._aggregate_jacobians(Z, X)
+        Fy, FX, Fc = self._macro_jacobian(y, X, ctx)
+        nc = len(self.context_names)
+        a, m = len(self.global_aggregates), len(self.macro_names)
+        # context derivatives per unit: (M, nc, a + m) and (M, nc, nl)
+        Dg = np.zeros((M, nc, a + m))
+        for i in range(nc):
+            for j in range(a):
+                Dg[:, i, j] = DX[i][j]
+            for j in range(m):
+                Dg[:, i, a + j] = Dy[i][j]
+        U_micro = np.einsum("mkc,mcr->mkr", B, Dg)
+        Dg_mean = Dg.mean(axis=0) if M else np.zeros((nc, a + m))
+        U_macro = np.hstack([FX, Fy]) + Fc @ Dg_mean if nc else np.hstack([FX, Fy])
+        U = np.vstack([U_micro.reshape(M * k, a + m), U_macro])
+        Vt = np.zeros((a + m, M * k + m))
+        Vt[:a, :M * k] = G.reshape(a, M * k)
+        Vt[a:, M * k:] = np.eye(m)
+        coupling = None
+        if self.local_aggregates:
+            nl = len(self.local_aggregates)
+            DLa = np.zeros((M, nc, nl))
+            for i in range(nc):
+                for j in range(nl):
+                    DLa[:, i, j] = DL[i][j]
+            left = sparse.block_diag(list(np.einsum("mkc,mcl->mkl", B, DLa)), format="csr")
+            right = sparse.block_diag(list(H.transpose(1, 0, 2)), format="csr")
+            spread = sparse.kron(self.neighbours, sparse.eye(nl), format="csr")
+            coupling = (left @ spread @ right).tocsr()
+        return StructuredJacobian(A, U, Vt, coupling=coupling, n_macro=m)

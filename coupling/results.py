@@ -1,0 +1,185 @@
+"""Result objects: named arrays plus metadata, plotting, conversion and lossless save/load."""
+
+import json
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+STATUS_MESSAGES = {
+    0: "The run reached the final time.",
+    1: "The run stopped at an equilibrium.",
+    -1: "The run failed.",
+}
+
+
+@dataclass
+class Trajectory:
+    """A simulated path of the coupled system, time-major.
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+        Output times (macro time units; periods for discrete-time models).
+    macro, aggregates, context, scheduled : ndarray (T, ·)
+        Macro state, aggregates, context variables and scheduled parameters, one column per
+        name in ``macro_names``, ``aggregate_names``, ``context_names``, ``scheduled_names``.
+        Network-local aggregates and context variables are reported as population means.
+    micro : ndarray (S, M, k) or None
+        Micro snapshots at times ``micro_t``; columns ``micro_names``. For a mean-field choice
+        rule they are each node's choice probabilities.
+    weights : ndarray (M,)
+        Unit weights (1/N, or mean-field quadrature weights).
+    traits : dict of ndarray (M,)
+        Trait values of the units (or nodes).
+    jumps : list of dict
+        Discontinuities the simulator went through: response fixed points that vanished at a
+        fold, with the time and the aggregates before and after.
+    status : int
+        0 reached the final time, 1 stopped at an equilibrium, -1 failed (see ``message``).
+    message : str
+        What happened, with the time and variable on failure.
+    model, parameters, population, seed, method, time : metadata
+        Model name, parameter values at t = 0, "mean-field" or N, the seed entropy, the
+        integration method, and "continuous" or "discrete".
+    """
+
+    t: np.ndarray
+    macro: np.ndarray
+    aggregates: np.ndarray
+    context: np.ndarray
+    macro_names: tuple
+    aggregate_names: tuple
+    context_names: tuple
+    scheduled: np.ndarray = None
+    scheduled_names: tuple = ()
+    micro: np.ndarray = None
+    micro_t: np.ndarray = None
+    micro_names: tuple = ()
+    weights: np.ndarray = None
+    traits: dict = field(default_factory=dict)
+    jumps: list = field(default_factory=list)
+    status: int = 0
+    message: str = STATUS_MESSAGES[0]
+    model: str = ""
+    parameters: dict = field(default_factory=dict)
+    population: object = "mean-field"
+    seed: object = None
+    method: str = ""
+    time: str = "continuous"
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def success(self):
+        """True unless the run failed."""
+        return self.status >= 0
+
+    @property
+    def names(self):
+        """All observable names, in column order."""
+        return (self.macro_names + self.aggregate_names + self.context_names
+                + self.scheduled_names)
+
+    def __getitem__(self, name):
+        """The time series of one observable (macro, aggregate, context or scheduled)."""
+        for names, values in ((self.macro_names, self.macro),
+                              (self.aggregate_names, self.aggregates),
+                              (self.context_names, self.context),
+                              (self.scheduled_names, self.scheduled)):
+            if name in names:
+                return values[:, names.index(name)]
+        raise KeyError(f"no observable {name!r}; this trajectory has {list(self.names)}")
+
+    def final(self):
+        """The last recorded value of every observable."""
+        return {n: float(self[n][-1]) for n in self.names}
+
+    def __repr__(self):
+        return (f"Trajectory(model={self.model!r}, population={self.population}, "
+                f"t=[{self.t[0]:g}, {self.t[-1]:g}] ({self.t.size} points), "
+                f"status={self.status}, message={self.message!r})")
+
+    # ---------------------------------------------------------------- views
+    def plot(self, variables=None, *, ax=None, **kwargs):
+        """Time series of ``variables`` (default: macro variables and aggregates).
+
+        Scheduled parameter changes are marked with vertical lines and jumps with dots.
+        Returns the matplotlib Axes.
+        """
+        from .plotting import plot_trajectory
+
+        return plot_trajectory(self, variables, ax=ax, **kwargs)
+
+    def to_dataframe(self):
+        """A pandas DataFrame indexed by time with one column per observable."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe needs pandas: pip install 'coupling[frames]'") \
+                from None
+        data = {n: self[n] for n in self.names}
+        return pd.DataFrame(data, index=pd.Index(self.t, name="t"))
+
+    def to_xarray(self):
+        """An xarray Dataset with the observables over ``t`` (and micro snapshots if any)."""
+        try:
+            import xarray as xr
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("to_xarray needs xarray: pip install 'coupling[frames]'") \
+                from None
+        data = {n: ("t", self[n]) for n in self.names}
+        coords = {"t": self.t}
+        if self.micro is not None:
+            coords.update(micro_t=self.micro_t, unit=np.arange(self.micro.shape[1]),
+                          state=list(self.micro_names))
+            data["micro"] = (("micro_t", "unit", "state"), self.micro)
+            data["weight"] = ("unit", self.weights)
+        attrs = {"model": self.model, "status": self.status, "message": self.message,
+                 "population": str(self.population), "method": self.method,
+                 "parameters": json.dumps(self.parameters)}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path):
+        """Write to an ``.npz`` file (arrays plus JSON metadata; no pickle)."""
+        arrays, meta = {}, {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                arrays[f.name] = value
+            elif f.name == "traits":
+                for name, v in value.items():
+                    arrays[f"trait:{name}"] = v
+                meta["traits"] = list(value)
+            elif f.name == "jumps":
+                meta["jumps"] = [_jsonable(j) for j in value]
+            else:
+                meta[f.name] = _jsonable(value)
+        arrays["__meta__"] = np.array(json.dumps(meta))
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save` (never unpickles, never executes code)."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["__meta__"]))
+            kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data.files}
+            kwargs["traits"] = {n: data[f"trait:{n}"] for n in meta.pop("traits")}
+        for name in ("macro_names", "aggregate_names", "context_names", "scheduled_names",
+                     "micro_names"):
+            meta[name] = tuple(meta[name])
+        for key in [k for k in kwargs if kwargs[k] is None]:
+            kwargs.pop(key)
+        return cls(**kwargs, **meta)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
