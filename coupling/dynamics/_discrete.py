@@ -36,7 +36,7 @@ def run(system, schedule, recorder, times, *, stop_tol):
             try:
                 X, Z, ctx = tracker.follow(y)
             except BranchLost:
-                X, Z, ctx = tracker.jump(t, y, recorder)
+                X, Z, ctx = tracker.jump(t, y, recorder)[:3]
             tracker.X = X
             evaluated = (X, {}, ctx)
         else:

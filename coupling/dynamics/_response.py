@@ -73,23 +73,28 @@ class FixedPointTracker:
         raise BranchLost("Newton did not converge")
 
     def relax(self, y, X0):
-        """Follow dX/dτ = Φ(X) - X from X0 to an attracting fixed point."""
+        """Follow dX/dτ = Φ(X) - X from X0 to an attracting fixed point (or raise)."""
         def rhs(tau, X):
             return self.phi(y, X)[0] - X
 
         def settled(tau, X):
-            return np.max(np.abs(rhs(tau, X))) - 1e-9
+            return np.max(np.abs(rhs(tau, X))) - 1e-10
 
         settled.terminal = True
         sol = solve_ivp(rhs, (0.0, 1e4), np.asarray(X0, float), rtol=1e-10, atol=1e-12,
                         events=settled)
-        return self.newton(y, sol.y[:, -1])
+        if sol.status != 1:
+            raise BranchLost("the fast dynamics did not settle")
+        X, Z, ctx, stable = self.newton(y, sol.y[:, -1])
+        if not stable:
+            raise BranchLost("the fast dynamics settled on a repelling fixed point")
+        return X, Z, ctx, stable
 
     def start(self, y, X0):
         """The attracting fixed point reached from the aggregates X0."""
         X, Z, ctx, stable = self.newton(y, X0) if self._near(y, X0) else self.relax(y, X0)
         if not stable:
-            X, Z, ctx, stable = self.relax(y, X + 1e-6)
+            X, Z, ctx, stable = self.relax(y, X + 1e-6 * (1 + np.abs(X)))
         self.X = X
         return X, Z, ctx
 
@@ -105,15 +110,33 @@ class FixedPointTracker:
             raise BranchLost("Newton left the tracked branch")
         return X, Z, ctx
 
-    def jump(self, t, y, recorder):
-        """Relax from the last fixed point to the surviving branch and record the jump."""
+    def jump(self, t, y, recorder, drift=None):
+        """Relax from the last fixed point to the surviving branch; record the jump.
+
+        At a fold of a moving macro state (``drift`` = dy/dt) the fold point itself is a
+        (degenerate) fixed point, so the relaxation starts a little past it, moving y along
+        the drift by growing amounts until the state leaves the lost branch. Returns the new
+        (X, Z, ctx, y).
+        """
         before = self.X.copy()
-        X, Z, ctx, stable = self.relax(y, before)
-        recorder.jumps.append({"t": float(t), "before": dict(zip(
-            self.system.global_aggregates, before.tolist())), "after": dict(zip(
-                self.system.global_aggregates, X.tolist()))})
+        probes = [0.0] if drift is None else 1e-8 * 4.0 ** np.arange(12)
+        for delta in probes:
+            y_probe = y if drift is None else y + delta * drift
+            try:
+                X, Z, ctx, stable = self.relax(y_probe, before)
+            except BranchLost:
+                continue
+            if drift is None or np.max(np.abs(X - before)) > 1e-3 * (1 + np.max(np.abs(X))):
+                break
+        else:
+            raise BranchLost(f"the fixed point was lost at t = {t:.6g} and relaxing found "
+                             "no other branch")
+        if np.max(np.abs(X - before)) > 1e-6 * (1 + np.max(np.abs(X))):
+            names = self.system.global_aggregates
+            recorder.jumps.append({"t": float(t), "before": dict(zip(names, before.tolist())),
+                                   "after": dict(zip(names, X.tolist()))})
         self.X = X
-        return X, Z, ctx
+        return X, Z, ctx, y_probe
 
 
 def run(system, schedule, recorder, times, *, rtol, atol, max_step):
@@ -134,7 +157,7 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
         try:
             X, Z, ctx = tracker.follow(v)
         except BranchLost:
-            return tracker.jump(t, v, recorder)
+            return tracker.jump(t, v, recorder)[:3]
         tracker.X = X
         return X, Z, ctx
 
@@ -153,31 +176,37 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
                     recorder.record(times[next_out], Z, y, (X, {}, ctx))
                     next_out += 1
                 break
-            solver = RK45(fun, t, y, t1, rtol=rtol, atol=atol, max_step=limit)
+            solver = None
             try:
+                solver = RK45(fun, t, y, t1, rtol=rtol, atol=atol, max_step=limit,
+                              first_step=limit if np.isfinite(limit) else None)
                 while solver.status == "running":
-                    t_old = solver.t
                     solver.step()
                     stats["steps"] += 1
                     if solver.status == "failed":
-                        return -1, f"integration failed at t = {t_old:.6g}", Z, stats
+                        return -1, f"integration failed at t = {t:.6g}", Z, stats
+                    X_new, Z_new, ctx_new = tracker.follow(solver.y)
                     dense = solver.dense_output()
-                    X, Z, ctx = tracker.follow(solver.y)
-                    tracker.X = X
                     while next_out < times.size and times[next_out] <= solver.t:
                         yi = dense(times[next_out])
-                        Xi, Zi, ci = tracker.newton(yi, X)[:3]
+                        Xi, Zi, ci = tracker.newton(yi, X_new)[:3]
                         recorder.record(times[next_out], Zi, yi, (Xi, {}, ci))
                         next_out += 1
-                    t, y = solver.t, solver.y
+                    t, y, X, Z, ctx = solver.t, solver.y.copy(), X_new, Z_new, ctx_new
+                    tracker.X = X
                     culprit = describe_nonfinite(system, Z, y)
                     if culprit is not None:
                         return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, stats
-                    limit = max_step
+                    limit = min(max_step, 4 * limit)
             except BranchLost:
-                t, y = solver.t, solver.y
-                limit = min(limit, getattr(solver, "h_abs", limit), t1 - t) / 4
+                # (t, y, X) is the last accepted state: shrink the step towards the fold
+                h_try = getattr(solver, "h_abs", t1 - t) if solver is not None else t1 - t
+                limit = min(limit, h_try, t1 - t) / 4
                 if limit < h_min:
-                    X, Z, ctx = tracker.jump(t, y, recorder)
+                    drift = system.macro_rhs(y, X, ctx)
+                    try:
+                        X, Z, ctx, y = tracker.jump(t, y, recorder, drift)
+                    except BranchLost as exc:
+                        return -1, str(exc), Z, stats
                     limit = max_step
     return 0, None, Z, stats

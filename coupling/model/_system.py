@@ -198,8 +198,9 @@ class System:
     # ------------------------------------------------------------------ the edges
     def micro_env(self, Z):
         env = dict(self._base_env)
-        for j, state in enumerate(self.rule.states):
-            env[state] = Z[:, j]
+        if Z is not None:
+            for j, state in enumerate(self.rule.states):
+                env[state] = Z[:, j]
         return env
 
     def choice_values(self):
