@@ -114,15 +114,28 @@ def describe_nonfinite(system, Z, y):
     """Name the first non-finite variable, e.g. "micro state 'x' of unit 17"."""
     bad = np.argwhere(~np.isfinite(Z))
     if bad.size:
-        unit, col = bad[0]
-        what = "node" if system.mean_field else "unit"
-        names = (tuple(f"P({system.rule.state}={o:g})" for o in system.rule.options)
-                 if system.choice and system.mean_field else system.rule.states)
-        return f"micro state '{names[col]}' of {what} {unit}"
+        return _name_micro(system, *bad[0])
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
         return f"macro variable '{system.macro_names[bad[0]]}'"
     return None
+
+
+def describe_fastest(system, u):
+    """Name the variable changing fastest at the flat state u, with its rate."""
+    rate = np.abs(system.rhs(u))
+    i = int(np.argmax(rate))
+    n = system.size * system.k
+    name = (_name_micro(system, *divmod(i, system.k)) if i < n
+            else f"macro variable '{system.macro_names[i - n]}'")
+    return f"{name} (|d/dt| = {rate[i]:.3g})"
+
+
+def _name_micro(system, unit, col):
+    what = "node" if system.mean_field else "unit"
+    names = (tuple(f"P({system.rule.state}={o:g})" for o in system.rule.options)
+             if system.choice and system.mean_field else system.rule.states)
+    return f"micro state '{names[col]}' of {what} {unit}"
 
 
 def output_times(t_end, t_eval, n_points, discrete):

@@ -9,7 +9,7 @@ parameter is a discontinuity of the right-hand side).
 import numpy as np
 from scipy.integrate import DOP853, RK23, RK45
 
-from ._common import describe_nonfinite
+from ._common import describe_fastest, describe_nonfinite
 from ._stiff import StructuredBDF
 
 EXPLICIT = {"RK45": RK45, "RK23": RK23, "DOP853": DOP853}
@@ -39,11 +39,14 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
     def jac(t, v):
         return system.jacobian(v)
 
-    if times[0] == 0:
-        recorder.record(0.0, *system.unpack(u))
-        next_out = 1
-    for t0, t1 in schedule.segments(times[-1]):
+    t_final = times[-1]
+    for t0, t1 in schedule.segments(t_final):
         system.set_parameters(schedule.at(t0))
+        while next_out < times.size and times[next_out] <= t0:
+            recorder.record(times[next_out], *system.unpack(u))
+            next_out += 1
+        # a time at a parameter change is recorded under the new value, by the next segment
+        last = t_final if t1 == t_final else np.nextafter(t1, -np.inf)
         if method == "BDF":
             solver = StructuredBDF(fun, t0, u, t1, jac=jac, rtol=rtol, atol=atol,
                                    max_step=max_step)
@@ -54,17 +57,18 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
             message = solver.step()
             stats["steps"] += 1
             if solver.status == "failed":
-                return -1, f"integration failed at t = {t_old:.6g}: {message}", \
+                return -1, (f"integration failed at t = {t_old:.10g}: {message} Fastest "
+                            f"variable: {describe_fastest(system, u)}"), \
                     system.unpack(u)[0], _merge(stats, solver)
             Z, y = system.unpack(solver.y)
             culprit = describe_nonfinite(system, Z, y)
             if culprit is not None:
-                return -1, (f"non-finite value in {culprit} at t = {solver.t:.6g} (last "
-                            f"finite state at t = {t_old:.6g})"), system.unpack(u)[0], \
+                return -1, (f"non-finite value in {culprit} at t = {solver.t:.10g} (last "
+                            f"finite state at t = {t_old:.10g})"), system.unpack(u)[0], \
                     _merge(stats, solver)
-            if next_out < times.size and times[next_out] <= solver.t:
+            if next_out < times.size and times[next_out] <= min(solver.t, last):
                 dense = solver.dense_output()
-                while next_out < times.size and times[next_out] <= solver.t:
+                while next_out < times.size and times[next_out] <= min(solver.t, last):
                     Zi, yi = system.unpack(dense(times[next_out]))
                     recorder.record(times[next_out], Zi, yi)
                     next_out += 1

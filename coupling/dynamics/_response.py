@@ -133,8 +133,10 @@ class FixedPointTracker:
                              "no other branch")
         if np.max(np.abs(X - before)) > 1e-6 * (1 + np.max(np.abs(X))):
             names = self.system.global_aggregates
-            recorder.jumps.append({"t": float(t), "before": dict(zip(names, before.tolist())),
-                                   "after": dict(zip(names, X.tolist()))})
+            recorder.jumps.append({
+                "t": float(t), "before": dict(zip(names, before.tolist())),
+                "after": dict(zip(names, X.tolist())),
+                "macro": dict(zip(self.system.macro_names, np.asarray(y_probe).tolist()))})
         self.X = X
         return X, Z, ctx, y_probe
 
@@ -149,9 +151,6 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
     X, Z, ctx = tracker.start(y, system.aggregates(system.initial_micro())[0])
     stats = {"steps": 0, "nfev": 0}
     next_out = 0
-    if times[0] == 0:
-        recorder.record(0.0, Z, y, (X, {}, ctx))
-        next_out = 1
 
     def at(t, v):
         try:
@@ -169,10 +168,15 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
     for t0, t1 in schedule.segments(t_end):
         system.set_parameters(schedule.at(t0))
         X, Z, ctx = at(t0, y)
+        while next_out < times.size and times[next_out] <= t0:
+            recorder.record(times[next_out], Z, y, (X, {}, ctx))
+            next_out += 1
+        # a time at a parameter change is recorded under the new value, by the next segment
+        last = t_end if t1 == t_end else np.nextafter(t1, -np.inf)
         t, limit = t0, max_step
         while t < t1:
             if not system.macro_names:  # nothing moves between parameter changes
-                while next_out < times.size and times[next_out] <= t1:
+                while next_out < times.size and times[next_out] <= last:
                     recorder.record(times[next_out], Z, y, (X, {}, ctx))
                     next_out += 1
                 break
@@ -187,7 +191,7 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
                         return -1, f"integration failed at t = {t:.6g}", Z, stats
                     X_new, Z_new, ctx_new = tracker.follow(solver.y)
                     dense = solver.dense_output()
-                    while next_out < times.size and times[next_out] <= solver.t:
+                    while next_out < times.size and times[next_out] <= min(solver.t, last):
                         yi = dense(times[next_out])
                         Xi, Zi, ci = tracker.newton(yi, X_new)[:3]
                         recorder.record(times[next_out], Zi, yi, (Xi, {}, ci))

@@ -115,5 +115,6 @@ def run(system, schedule, recorder, times, *, dt):
         if culprit is not None:
             return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, {"steps": steps}
         if t in times:
+            system.set_parameters(schedule.at(t))
             recorder.record(t, Z, y)
     return 0, None, Z, {"steps": steps}

@@ -101,7 +101,7 @@ class Normal(Distribution):
         if sigma == 0:
             return np.array([mu]), np.array([1.0])
         z, w = special.roots_hermitenorm(n)
-        return self.transform(z, mu, sigma), w / w.sum()
+        return mu + sigma * z, w / w.sum()
 
 
 class LogNormal(Normal):
@@ -111,8 +111,8 @@ class LogNormal(Normal):
         return np.exp(mu + sigma * z)
 
     def nodes(self, n, mu, sigma):
-        a, w = super().nodes(n, mu, sigma)
-        return (np.exp(a) if sigma > 0 else np.exp([mu])), w
+        log_nodes, w = Normal.nodes(Normal(), n, mu, sigma)
+        return np.exp(log_nodes), w
 
 
 class Uniform(Distribution):
@@ -186,12 +186,10 @@ class Discrete(Distribution):
             raise DeclarationError(
                 f"Discrete needs one weight per value ({n}), got shape {self.weights.shape}",
                 level="traits")
-        if np.any(self.weights < 0) or not np.isclose(self.weights.sum(), 1.0, atol=1e-12):
-            raise DeclarationError("Discrete weights must be >= 0 and sum to 1, got "
-                                   f"{self.weights.tolist()}", level="traits")
 
     def check(self, values, weights):
-        pass
+        if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, atol=1e-12):
+            raise ValueError(f"weights must be >= 0 and sum to 1, got {weights.tolist()}")
 
     def standard(self, rng, n):
         return rng.random(n)
