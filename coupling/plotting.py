@@ -11,7 +11,7 @@ def _axes(ax):
     return ax
 
 
-def plot_trajectory(trajectory, variables=None, *, ax=None, **kwargs):
+def plot_trajectory(trajectory, variables=None, *, ax=None, label=None, **kwargs):
     """Time series of a :class:`~coupling.Trajectory`.
 
     Parameters
@@ -19,6 +19,9 @@ def plot_trajectory(trajectory, variables=None, *, ax=None, **kwargs):
     variables : sequence of str, optional
         Observables to draw (default: macro variables, then aggregates).
     ax : matplotlib Axes, optional
+        Draw into these axes (several trajectories can share one).
+    label : str, optional
+        Appended to each variable's legend entry, e.g. ``"m (N = 1000)"``.
     **kwargs
         Passed to ``ax.plot``.
     """
@@ -26,15 +29,16 @@ def plot_trajectory(trajectory, variables=None, *, ax=None, **kwargs):
     tr = trajectory
     names = list(variables) if variables is not None else list(tr.macro_names
                                                                 + tr.aggregate_names)
+    population = f"N = {tr.population}" if tr.population != "mean-field" else "mean-field"
+    suffix = f" ({label})" if label else ""
     for name in names:
-        ax.plot(tr.t, tr[name], label=name, **kwargs)
+        ax.plot(tr.t, tr[name], label=name + suffix, **kwargs)
     _mark_schedule(tr, ax)
     for jump in tr.jumps:
         ax.axvline(jump["t"], color="0.4", lw=0.8, ls=":")
     ax.set_xlabel("period" if tr.time == "discrete" else "time")
-    population = (f"N = {tr.population}" if tr.population != "mean-field"
-                  else "mean-field")
-    ax.set_title(f"{tr.model} ({population})")
+    if not ax.get_title():
+        ax.set_title(tr.model if label else f"{tr.model} ({population})")
     if names:
         ax.legend(loc="best", frameon=False)
     return ax

@@ -99,15 +99,15 @@ class Trajectory:
                 f"status={self.status}, message={self.message!r})")
 
     # ---------------------------------------------------------------- views
-    def plot(self, variables=None, *, ax=None, **kwargs):
+    def plot(self, variables=None, *, ax=None, label=None, **kwargs):
         """Time series of ``variables`` (default: macro variables and aggregates).
 
-        Scheduled parameter changes are marked with vertical lines and jumps with dots.
-        Returns the matplotlib Axes.
+        Scheduled parameter changes are marked with dashed lines, jumps with dotted ones;
+        ``label`` is appended to the legend entries. Returns the matplotlib Axes.
         """
         from .plotting import plot_trajectory
 
-        return plot_trajectory(self, variables, ax=ax, **kwargs)
+        return plot_trajectory(self, variables, ax=ax, label=label, **kwargs)
 
     def to_dataframe(self):
         """A pandas DataFrame indexed by time with one column per observable."""
