@@ -7,7 +7,7 @@ finite population of N units or as its mean-field limit.
 >>> import coupling as cp
 >>> model = cp.load("social-choice", beta=2.0, J=1.0, h=0.0, sigma=0.0)
 >>> run = cp.simulate(model, t_end=20.0)
->>> round(run["m"][-1], 6)
+>>> print(f"{run['m'][-1]:.6f}")
 0.957504
 """
 

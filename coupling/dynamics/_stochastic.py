@@ -59,11 +59,13 @@ class Reviser:
         proposal = s.rule.function(s.state_dict(Z), dict(s.traits), dict(ctx), dict(s.params),
                                    s.rng, h)
         if not isinstance(proposal, dict) or set(proposal) != set(s.rule.states):
+            keyed = isinstance(proposal, dict)
+            odd = sorted(set(s.rule.states) ^ set(proposal)) if keyed else []
             raise DeclarationError(
                 f"the step function must return a dict with the states {list(s.rule.states)}, "
                 f"got {type(proposal).__name__}"
-                + (f" with keys {sorted(proposal)}" if isinstance(proposal, dict) else ""),
-                level="micro")
+                + (f" with keys {sorted(proposal)}" if keyed else ""),
+                symbol=", ".join(odd) or None, level="micro")
         out = np.empty_like(Z)
         for j, name in enumerate(s.rule.states):
             value = np.asarray(proposal[name], dtype=float)

@@ -217,13 +217,13 @@ def _check_population(population):
     if isinstance(population, str):
         if population != "mean-field":
             raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
-                                   f"got {population!r}", level="population")
+                                   f"got {population!r}", symbol="N", level="population")
         return MeanField()
     if isinstance(population, MeanField):
         return population
     if isinstance(population, (bool, np.bool_)) or not isinstance(population, numbers.Integral):
         raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
-                               f"got {population!r}", level="population")
+                               f"got {population!r}", symbol="N", level="population")
     if population < 1:
         raise DeclarationError(f"a population needs N >= 1 units, got N = {population}",
                                symbol="N", level="population")
@@ -258,13 +258,14 @@ class _Checker:
         if m.time not in ("continuous", "discrete"):
             raise DeclarationError(f"time must be 'continuous' or 'discrete', got {m.time!r}",
                                    symbol="time", level="timescale")
+        states = ", ".join(m.micro.states) or None
         if m.time == "discrete" and type(m.micro) is ODE:
             raise DeclarationError("a discrete-time model updates its units once per period: "
                                    "declare the micro rule as cp.Map(rhs=..., initial=...)",
-                                   level="micro")
+                                   symbol=states, level="micro")
         if m.time == "continuous" and isinstance(m.micro, Map):
             raise DeclarationError("cp.Map is a discrete-time rule: use cp.ODE, or declare "
-                                   "time='discrete'", level="micro")
+                                   "time='discrete'", symbol=states, level="micro")
         if not m.micro.states:
             raise DeclarationError("the micro rule declares no state variable", level="micro")
         if not m.aggregates:
@@ -302,7 +303,8 @@ class _Checker:
         eps = m.eps()
         if not (np.isfinite(eps) and eps > 0):
             raise DeclarationError(f"the micro timescale ε must be > 0, got {eps}",
-                                   symbol="timescale", level="timescale")
+                                   symbol=m.timescale if isinstance(m.timescale, str)
+                                   else "timescale", level="timescale")
 
     def check_traits(self):
         m = self.m
@@ -324,18 +326,21 @@ class _Checker:
         n = m.population
         if m.micro.kind == "step" and isinstance(n, MeanField):
             raise DeclarationError("a black-box Step rule has no mean-field limit: give a "
-                                   "finite population=N", level="population")
+                                   "finite population=N", symbol="N",
+                                   level="population")
         if m.network is not None:
             if not sparse.issparse(m.network):
                 raise DeclarationError("the network must be a scipy.sparse adjacency matrix, "
-                                       f"got {type(m.network).__name__}", level="network")
+                                       f"got {type(m.network).__name__}", symbol="network",
+                                       level="network")
             if isinstance(n, MeanField):
                 raise DeclarationError("a network needs a finite population=N of the same "
-                                       "size", level="network")
+                                       "size", symbol="network", level="network")
             if m.network.shape != (n, n):
                 raise DeclarationError(f"the network is {m.network.shape[0]} x "
                                        f"{m.network.shape[1]} but the population has N = {n} "
-                                       f"units; it must be N x N", level="network")
+                                       f"units; it must be N x N", symbol="network",
+                                       level="network")
         if isinstance(n, int):
             for name, dist in m.traits.items():
                 if isinstance(dist, _distributions.Fixed) and dist.values.size != n:
@@ -383,8 +388,10 @@ class _Checker:
         ctx, aggs, macro = set(m.context), set(m.aggregates), set(m.macro)
         route = ("units see the macro world only through the context map: declare a context "
                  "variable, e.g. context={{'{n}_seen': '{n}'}}, and use that in the micro rule")
-        unit_hint = ("{what} see the population only through aggregates: declare an "
-                     "aggregate, e.g. aggregates={{'mean_{n}': '{n}'}}, and use that")
+
+        def unit_hint(who):
+            return (who + " the population only through aggregates: declare an aggregate, "
+                    "e.g. aggregates={{'mean_{n}': '{n}'}}, and use that")
 
         def check(value, symbol, level, allowed, hints):
             e = Expression(value, symbol=symbol, level=level)
@@ -433,7 +440,7 @@ class _Checker:
             if agg.expr is not None:
                 check(agg.expr, name, "aggregates", own | traits | params, agg_hint)
 
-        hint = unit_hint.format(what="the context map", n="{n}")
+        hint = unit_hint("the context map sees")
         for name, value in m.context.items():
             check(value, name, "context", macro | aggs | params | ctx,
                   {"micro": hint, "traits": hint})
@@ -441,7 +448,7 @@ class _Checker:
         del order
 
         local = m.local_context | {n for n, a in m.aggregates.items() if isinstance(a, Local)}
-        macro_hint = unit_hint.format(what="macro dynamics", n="{n}")
+        macro_hint = unit_hint("macro dynamics see")
         for name, mac in m.macro.items():
             e = check(mac.rhs, name, "macro", macro | aggs | ctx | params,
                       {"micro": macro_hint, "traits": macro_hint})
@@ -449,9 +456,9 @@ class _Checker:
                 raise DeclarationError(f"reads '{n}', which differs between units (network-"
                                        "local); macro dynamics see population aggregates only",
                                        symbol=name, level="macro")
-            if not np.isfinite(float(mac.initial)):
-                raise DeclarationError("the initial value must be finite", symbol=name,
-                                       level="macro")
+            if not np.isfinite(mac.initial):
+                raise DeclarationError(f"the initial value must be finite, got {mac.initial!r}",
+                                       symbol=name, level="macro")
 
 
 def _check_choice_initial(rule, population):

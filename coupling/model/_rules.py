@@ -4,6 +4,7 @@ Each is an immutable description; :class:`coupling.Model` checks them all togeth
 whether a name is allowed depends on what the rest of the model declares.
 """
 
+import numbers
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -263,15 +264,20 @@ class Macro:
     initial: float
 
     def __post_init__(self):
-        if isinstance(self.initial, (bool, np.bool_)) or not np.isscalar(self.initial):
-            raise DeclarationError(f"a macro initial value must be a number, got "
-                                   f"{self.initial!r}", level="macro")
+        _check_macro_initial(self.initial)
+
+
+def _check_macro_initial(initial, name=None):
+    if isinstance(initial, (bool, np.bool_)) or not isinstance(initial, numbers.Real):
+        raise DeclarationError(f"a macro initial value must be a number, got {initial!r}",
+                               symbol=name, level="macro")
 
 
 def as_macro(name, value):
     if isinstance(value, Macro):
         return value
     if isinstance(value, tuple) and len(value) == 2:
+        _check_macro_initial(value[1], name)
         return Macro(*value)
     raise DeclarationError("declare a macro variable as cp.Macro(rhs, initial) or a "
                            "(rhs, initial) pair; the initial value is missing",
