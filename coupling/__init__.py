@@ -15,6 +15,7 @@ from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
+from .model._files import read_model, write_model
 from .model._model import Model
 from .model._rules import (ODE, Choice, Local, Macro, Map, Mean, MeanField, Response, Share,
                            Statistic, Step, Variance, logit)
@@ -48,5 +49,7 @@ __all__ = [
     "catalog",
     "load",
     "logit",
+    "read_model",
     "simulate",
+    "write_model",
 ]

@@ -36,7 +36,9 @@ EXPECTED = [
     "catalog",
     "load",
     "logit",
+    "read_model",
     "simulate",
+    "write_model",
 ]
 
 

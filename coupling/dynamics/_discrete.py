@@ -51,7 +51,10 @@ def run(system, schedule, recorder, times, *, stop_tol):
         X, local, ctx = evaluated
         y_new = system.macro_rhs(y, X, ctx) if system.macro_names else y
         if stochastic:
-            Z_new = revise(Z, ctx, 1.0)
+            try:
+                Z_new = revise(Z, ctx, 1.0)
+            except FloatingPointError as exc:
+                return -1, f"{exc} in period {t}", Z, {"periods": t}
         elif kind == "map":
             Z_new = system.rule_values(Z, ctx)
         elif kind == "choice":

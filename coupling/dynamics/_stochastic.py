@@ -24,10 +24,8 @@ class Reviser:
         self.system = system
         rule = system.rule
         if rule.kind == "choice":
-            from ..model._compiled import Compiled
-
             # P of options 1..K-1 only: option 0 takes the remaining probability.
-            self.tail = Compiled(system.code.micro.exprs[1:])
+            self.tail = system.code.choice_tail
             options = np.asarray(rule.options)
             self.values = np.append(options[1:], options[0])
 
@@ -50,9 +48,18 @@ class Reviser:
         env.update(ctx)
         tail = self.tail(env)
         if len(tail) == 1:
-            return np.where(u < tail[0], self.values[0], self.values[1])
-        cumulative = np.cumsum(np.stack([np.broadcast_to(p, (s.size,)) for p in tail]), axis=0)
-        return self.values[(u[None, :] >= cumulative).sum(axis=0)]
+            cumulative = tail[0]
+            choice = np.where(u < cumulative, self.values[0], self.values[1])
+        else:
+            cumulative = np.cumsum(np.stack([np.broadcast_to(p, (s.size,)) for p in tail]),
+                                   axis=0)
+            choice = self.values[(u[None, :] >= cumulative).sum(axis=0)]
+        if not np.isfinite(np.add.reduce(cumulative, axis=None)):
+            bad = np.argwhere(~np.isfinite(np.atleast_2d(cumulative)))[0]
+            option = s.rule.options[1 + bad[0]]
+            raise FloatingPointError(f"non-finite choice probability P({s.rule.state}="
+                                     f"{option:g}) of unit {bad[1]}")
+        return choice
 
     def _step(self, Z, ctx, h):
         s = self.system
@@ -106,10 +113,13 @@ def run(system, schedule, recorder, times, *, dt):
         n = max(1, int(np.ceil((t_next - t) / dt - 1e-9)))
         h = (t_next - t) / n
         system.set_parameters(schedule.at(t))
-        for _ in range(n):
+        for i in range(n):
             X, local, ctx = system.evaluate(y, Z)
             y_new = advance_macro(system, y, X, local, h)
-            Z = revise(Z, ctx, h)
+            try:
+                Z = revise(Z, ctx, h)
+            except FloatingPointError as exc:
+                return -1, f"{exc} at t = {t + i * h:.10g}", Z, {"steps": steps}
             y = y_new
             steps += 1
         t = t_next

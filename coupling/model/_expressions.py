@@ -6,6 +6,7 @@ nothing is ever passed to ``eval``, ``exec`` or ``sympify`` (which evaluates cod
 """
 
 import ast
+import functools
 import inspect
 import keyword
 
@@ -69,6 +70,7 @@ def check_name(name, level):
             "choose another name", symbol=name, level=level)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text, *, symbol, level):
     """Translate the expression string ``text`` into a sympy expression.
 

@@ -137,16 +137,6 @@ class Model:
         return self.micro.kind in ("choice", "step")
 
     @functools.cached_property
-    def local_context(self):
-        """Context variables that differ between units (they read a :class:`Local`)."""
-        local = {n for n, a in self.aggregates.items() if isinstance(a, Local)}
-        out = set()
-        for name in self.compiled.context_order:
-            if set(self.compiled.context[name].names) & (local | out):
-                out.add(name)
-        return frozenset(out)
-
-    @functools.cached_property
     def compiled(self):
         """The compiled expressions of every level (built once, shared by copies)."""
         from ._system import CompiledModel
@@ -177,9 +167,8 @@ class Model:
         """
         new = dataclasses.replace(self, **changes)
         structural = {"micro", "aggregates", "context", "macro", "traits", "time"}
-        if "compiled" in self.__dict__ and not structural & set(changes) \
-                and set(new.parameters) == set(self.parameters):
-            new.__dict__["compiled"] = self.__dict__["compiled"]
+        if not structural & set(changes) and set(new.parameters) == set(self.parameters):
+            new.__dict__["compiled"] = self.compiled
         return new
 
     def __repr__(self):
@@ -228,6 +217,32 @@ def _check_population(population):
         raise DeclarationError(f"a population needs N >= 1 units, got N = {population}",
                                symbol="N", level="population")
     return int(population)
+
+
+def topological(reads):
+    """Order context variables so that each comes after those it reads (raises on cycles).
+
+    ``reads`` maps each context variable to the names its expression reads.
+    """
+    order, state = [], {}
+
+    def visit(name, path):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            cycle = " -> ".join(path[path.index(name):] + [name])
+            raise DeclarationError(f"context variables depend on each other in a cycle: "
+                                   f"{cycle}", symbol=name, level="context")
+        state[name] = "active"
+        for dep in reads[name]:
+            if dep in reads:
+                visit(dep, path + [name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in reads:
+        visit(name, [])
+    return tuple(order)
 
 
 def _suggest(name, candidates):
@@ -441,13 +456,15 @@ class _Checker:
                 check(agg.expr, name, "aggregates", own | traits | params, agg_hint)
 
         hint = unit_hint("the context map sees")
-        for name, value in m.context.items():
-            check(value, name, "context", macro | aggs | params | ctx,
-                  {"micro": hint, "traits": hint})
-        order = m.compiled.context_order  # raises on cycles
-        del order
-
-        local = m.local_context | {n for n, a in m.aggregates.items() if isinstance(a, Local)}
+        reads = {name: check(value, name, "context", macro | aggs | params | ctx,
+                             {"micro": hint, "traits": hint}).names
+                 for name, value in m.context.items()}
+        local = {n for n, a in m.aggregates.items() if isinstance(a, Local)}
+        for name in topological(reads):  # raises on cycles
+            if set(reads[name]) & local:
+                local.add(name)
+        # context variables that differ between units (they read a Local aggregate)
+        object.__setattr__(m, "local_context", frozenset(local & set(m.context)))
         macro_hint = unit_hint("macro dynamics see")
         for name, mac in m.macro.items():
             e = check(mac.rhs, name, "macro", macro | aggs | ctx | params,

@@ -22,6 +22,7 @@ import scipy.sparse as sparse
 from .._errors import DeclarationError
 from ._compiled import Compiled
 from ._expressions import Expression
+from ._model import topological
 from ._rules import Choice, Local, MeanField, Share, Statistic, Variance
 
 
@@ -49,34 +50,14 @@ class CompiledModel:
                                                              level="aggregates")])
         self.context = {name: Compiled([Expression(v, symbol=name, level="context")])
                         for name, v in model.context.items()}
-        self.context_order = _topological(self.context)
+        self.context_order = topological({n: c.names for n, c in self.context.items()})
         self.macro = Compiled(Expression(m.rhs, symbol=n, level="macro")
                               for n, m in model.macro.items())
+        self.choice_tail = (Compiled(self.micro.exprs[1:]) if rule.kind == "choice"
+                            else None)  # P of options 1..K-1: sampling needs no more
         self.differentiable = (all(c is None or c.symbolic for c in self.aggregates.values())
                                and not any(isinstance(a, Statistic)
                                            for a in model.aggregates.values()))
-
-
-def _topological(context):
-    order, state = [], {}
-
-    def visit(name, path):
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "active":
-            cycle = " -> ".join(path[path.index(name):] + [name])
-            raise DeclarationError(f"context variables depend on each other in a cycle: "
-                                   f"{cycle}", symbol=name, level="context")
-        state[name] = "active"
-        for dep in context[name].names:
-            if dep in context:
-                visit(dep, path + [name])
-        state[name] = "done"
-        order.append(name)
-
-    for name in context:
-        visit(name, [])
-    return tuple(order)
 
 
 class System:
@@ -131,6 +112,8 @@ class System:
     # ------------------------------------------------------------------ set-up
     def set_parameters(self, params):
         """Use new parameter values (trait values and mean-field nodes move with them)."""
+        if params == getattr(self, "params", None):
+            return
         self.params = dict(params)
         self.eps = self.model.eps(self.params)
         if self.eps <= 0:
@@ -226,9 +209,12 @@ class System:
         env = None if mf_choice else self.micro_env(Z)
         for name in self.aggregate_names:
             agg = self.model.aggregates[name]
+            if isinstance(agg, Share) and not mf_choice:
+                X[self.global_aggregates.index(name)] = (
+                    np.count_nonzero(Z[:, 0] == agg.option) / self.size)
+                continue
             if isinstance(agg, Share):
-                col = self.rule.options.index(float(agg.option))
-                values = Z[:, col] if mf_choice else (Z[:, 0] == agg.option)
+                values = Z[:, self.rule.options.index(float(agg.option))]
             elif isinstance(agg, Statistic):
                 X[self.global_aggregates.index(name)] = agg.function(
                     self.state_dict(Z), dict(self.traits), w)
@@ -249,7 +235,8 @@ class System:
                 mean = w @ values
                 X[self.global_aggregates.index(name)] = w @ (values - mean) ** 2
             else:
-                X[self.global_aggregates.index(name)] = w @ values
+                X[self.global_aggregates.index(name)] = (
+                    w @ values if self.mean_field else np.add.reduce(values) / self.size)
         return X, local
 
     def context(self, y, X, local):

@@ -1,0 +1,64 @@
+"""Model files: JSON declarations that round-trip and never execute code when read."""
+
+import json
+
+import numpy as np
+import pytest
+
+import coupling as cp
+
+
+def test_catalogue_model_round_trips_through_a_file(tmp_path):
+    model = cp.load("social-choice", norm=True, beta=1.3, sigma=0.2)
+    path = tmp_path / "social.json"
+    cp.write_model(model, path)
+    back = cp.read_model(path)
+    assert back.parameters == model.parameters and back.policy == model.policy
+    a = cp.simulate(model, t_end=10.0)
+    b = cp.simulate(back, t_end=10.0)
+    np.testing.assert_array_equal(a.aggregates, b.aggregates)
+    np.testing.assert_array_equal(a.macro, b.macro)
+
+
+def test_ode_model_with_every_aggregate_kind_round_trips(tmp_path):
+    model = cp.Model(micro=cp.ODE(rhs={"x": "-x + tanh(k*X_seen + a)"}, initial={"x": "a"}),
+                     traits={"a": cp.Uniform(-1, "top"), "b": cp.Discrete([0, 1], [0.3, 0.7])},
+                     aggregates={"X": "x", "V": cp.Variance("x*b")},
+                     context={"X_seen": "X + 0*V"}, parameters={"k": 0.5, "top": 1.0},
+                     population=cp.MeanField(nodes=12), timescale=0.2)
+    path = tmp_path / "ode.json"
+    cp.write_model(model, path)
+    back = cp.read_model(path)
+    np.testing.assert_array_equal(cp.simulate(model, t_end=3.0).aggregates,
+                                  cp.simulate(back, t_end=3.0).aggregates)
+
+
+def test_reading_a_model_file_executes_nothing(tmp_path):
+    marker = tmp_path / "marker"
+    spec = json.loads(json.dumps({
+        "micro": {"kind": "choice", "state": "s", "options": [-1, 1],
+                  "probabilities": [f"__import__('os').system('touch {marker}')", "0.5"]},
+        "aggregates": {"m": {"kind": "mean", "expr": "s"}}}))
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(spec))
+    with pytest.raises(cp.DeclarationError, match="not allowed"):
+        cp.read_model(path)
+    assert not marker.exists()
+
+
+def test_models_with_code_cannot_be_written(tmp_path):
+    model = cp.Model(micro=cp.ODE(rhs={"x": lambda x: -x}, initial={"x": 1.0}),
+                     aggregates={"X": "x"})
+    with pytest.raises(cp.DeclarationError, match="callable") as info:
+        cp.write_model(model, tmp_path / "m.json")
+    assert info.value.symbol == "x"
+
+
+def test_not_a_model_file(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(cp.DeclarationError, match="not a model file"):
+        cp.read_model(path)
+    path.write_text("{")
+    with pytest.raises(cp.DeclarationError, match="JSON"):
+        cp.read_model(path)
