@@ -75,8 +75,9 @@ def _parser():
     models = commands.add_parser("models", help="list the catalogue of models")
     models.set_defaults(run=_models)
 
-    simulate = commands.add_parser("simulate", help="simulate a catalogue model")
-    simulate.add_argument("model", help="catalogue name (see 'coupling models')")
+    simulate = commands.add_parser("simulate", help="simulate a catalogue model or a model file")
+    simulate.add_argument("model", help="catalogue name (see 'coupling models') or a JSON "
+                                        "model file")
     simulate.add_argument("--set", dest="values", metavar="NAME=VALUE", action="append",
                           type=_assignment, default=[],
                           help="a parameter or model option (repeatable): a number, "
@@ -155,8 +156,15 @@ def _models(args):
     return 0
 
 
+def _load(name, values):
+    """A catalogue model by name, or a JSON model file by path, with ``values`` set."""
+    if name.endswith(".json"):
+        return cp.read_model(name).with_parameters(**values)
+    return cp.load(name, **values)
+
+
 def _simulate(args):
-    model = cp.load(args.model, **dict(args.values))
+    model = _load(args.model, dict(args.values))
     trajectory = cp.simulate(model, args.t_end, population=args.population, seed=args.seed)
     if args.plot:
         _pyplot()  # selects Agg before the trajectory's plot imports pyplot

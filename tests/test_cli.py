@@ -67,6 +67,17 @@ def test_simulate_passes_model_options_through(capsys):
     assert record["parameters"]["tau"] == 5.0
 
 
+def test_simulate_reads_a_model_file(tmp_path, capsys):
+    import coupling as cp
+
+    path = tmp_path / "curie-weiss.json"
+    cp.write_model(cp.load("social-choice", beta=2.0, J=1.0, sigma=0.0), path)
+    assert cli.main(["simulate", str(path), "--set", "h=0.1", "--t-end", "30", "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m + 0.2), 0.5, 1.0, xtol=1e-14)
+    assert record["final"]["m"] == pytest.approx(root, abs=1e-6)
+
+
 def test_simulate_summary_for_people(capsys):
     assert cli.main(["simulate", "social-choice", *CURIE_WEISS, "--t-end", "40"]) == 0
     out = capsys.readouterr().out

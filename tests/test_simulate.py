@@ -182,3 +182,13 @@ def test_dataframe_view():
     frame = run.to_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == list(run.names) and frame.shape == (5, len(run.names))
+
+
+def test_xarray_view_keeps_micro_snapshots():
+    xr = pytest.importorskip("xarray")
+    run = cp.simulate(cp.load("social-choice"), t_end=2.0, n_points=5, population=50, seed=1,
+                      micro_snapshots=True)
+    data = run.to_xarray()
+    assert isinstance(data, xr.Dataset)
+    np.testing.assert_array_equal(data["m"].values, run["m"])
+    assert data["micro"].shape == (5, 50, 1) and data.attrs["population"] == "50"
