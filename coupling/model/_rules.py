@@ -43,8 +43,9 @@ class ODE:
     kind = "ode"
 
     def __post_init__(self):
-        object.__setattr__(self, "rhs", _frozen(self.rhs, "ODE rhs"))
-        object.__setattr__(self, "initial", _frozen(self.initial, "ODE initial"))
+        name = type(self).__name__
+        object.__setattr__(self, "rhs", _frozen(self.rhs, f"{name} rhs"))
+        object.__setattr__(self, "initial", _frozen(self.initial, f"{name} initial"))
 
     @property
     def states(self):
@@ -65,7 +66,7 @@ class Map(ODE):
 
 
 @dataclass(frozen=True)
-class Response:
+class Response(ODE):
     r"""Instantaneous micro response :math:`x_i = r(\theta_i, c)` (the ε → 0 limit).
 
     The micro level is the self-consistent fixed point X = A(r(θ, D(y, X))) at each instant.
@@ -79,20 +80,7 @@ class Response:
         attracting fixed point these relax to.
     """
 
-    rhs: dict
-    initial: dict = field(default_factory=dict)
     kind = "response"
-
-    def __post_init__(self):
-        object.__setattr__(self, "rhs", _frozen(self.rhs, "Response rhs"))
-        object.__setattr__(self, "initial", _frozen(self.initial, "Response initial"))
-
-    @property
-    def states(self):
-        return tuple(self.rhs)
-
-    def expressions(self):
-        return dict(self.rhs)
 
 
 @dataclass(frozen=True)
