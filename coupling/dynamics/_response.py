@@ -26,7 +26,7 @@ class BranchLost(Exception):
 
 
 class FixedPointTracker:
-    def __init__(self, system, *, tol=1e-11, max_iter=30):
+    def __init__(self, system, *, tol=1e-12, max_iter=30):
         self.system = system
         self.tol, self.max_iter = tol, max_iter
         self.X = None
@@ -53,7 +53,11 @@ class FixedPointTracker:
         return GR @ DX if nc else np.zeros((a, a))
 
     def newton(self, y, X0):
-        """Newton on Φ(X) - X from X0; returns (X, Z, ctx, stable) or raises BranchLost."""
+        """Newton on Φ(X) - X from X0; returns (X, Z, ctx, stable) or raises BranchLost.
+
+        Converged when |Φ(X) - X| <= tol (1 + |X|); the Jacobian at that point gives the
+        stability of the fixed point under the fast dynamics.
+        """
         X = np.array(X0, dtype=float)
         for _ in range(self.max_iter):
             F, Z, ctx = self.phi(y, X)
@@ -61,15 +65,12 @@ class FixedPointTracker:
             if not np.all(np.isfinite(residual)):
                 raise BranchLost("non-finite response")
             J = self.phi_jacobian(y, X, Z, ctx) - np.eye(X.size)
+            if np.max(np.abs(residual)) <= self.tol * (1 + np.max(np.abs(X))):
+                return X, Z, ctx, bool(np.all(np.linalg.eigvals(J).real < 0))
             try:
-                step = np.linalg.solve(J, -residual)
+                X = X - np.linalg.solve(J, residual)
             except np.linalg.LinAlgError:
                 raise BranchLost("singular fixed-point Jacobian") from None
-            X = X + step
-            if np.max(np.abs(step)) <= self.tol * (1 + np.max(np.abs(X))):
-                F, Z, ctx = self.phi(y, X)
-                eig = np.linalg.eigvals(self.phi_jacobian(y, X, Z, ctx) - np.eye(X.size))
-                return X, Z, ctx, bool(np.all(eig.real < 0))
         raise BranchLost("Newton did not converge")
 
     def relax(self, y, X0):
@@ -201,7 +202,7 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
                     culprit = describe_nonfinite(system, Z, y)
                     if culprit is not None:
                         return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, stats
-                    limit = min(max_step, 4 * limit)
+                    limit = min(max_step, 2.0 * limit)
             except BranchLost:
                 # (t, y, X) is the last accepted state: shrink the step towards the fold
                 h_try = getattr(solver, "h_abs", t1 - t) if solver is not None else t1 - t
