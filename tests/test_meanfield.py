@@ -138,3 +138,22 @@ def test_sampled_traits_match_their_distribution():
         x = dist.sample(rng, n, {})
         assert abs(x.mean() - mean) < 5 * sd / np.sqrt(n), repr(dist)
         assert abs(x.std() - sd) < 0.01 * sd, repr(dist)
+
+
+def test_three_option_choice_shares_match_mean_field_within_standard_error():
+    """Independent multinomial-logit choices (no feedback): after every unit has revised
+    once, each finite-N share is a mean of N Bernoulli(p_k) draws around the mean-field
+    share p_k, so its standard error is sqrt(p_k (1 - p_k) / N)."""
+    model = cp.Model(
+        micro=cp.Choice("c", options=(0, 1, 2), initial=0,
+                        probabilities=cp.logit(["0", "u1 + a", "u2 - a"], intensity=1.0)),
+        traits={"a": cp.Uniform(-0.5, 0.5)},
+        aggregates={f"share{k}": cp.Share(k) for k in range(3)},
+        parameters={"u1": 0.4, "u2": -0.2}, time="discrete", timescale=1e-9)
+    limit = cp.simulate(model, t_end=1, population="mean-field")
+    N = 20_000
+    finite = cp.simulate(model, t_end=1, population=N, seed=4)
+    for k in range(3):
+        p = limit[f"share{k}"][-1]
+        assert abs(finite[f"share{k}"][-1] - p) < 4 * np.sqrt(p * (1 - p) / N)
+    assert abs(sum(limit[f"share{k}"][-1] for k in range(3)) - 1) < 1e-12

@@ -192,3 +192,21 @@ def test_xarray_view_keeps_micro_snapshots():
     assert isinstance(data, xr.Dataset)
     np.testing.assert_array_equal(data["m"].values, run["m"])
     assert data["micro"].shape == (5, 50, 1) and data.attrs["population"] == "50"
+
+
+def test_discrete_step_rule_matches_its_closed_form():
+    """x <- x + r (X - x) + noise keeps the mean: X_t = E[x_0] exactly in expectation, and
+    the finite-N mean moves only by the noise, sd 0.1 sqrt(t / N)."""
+    def step(state, traits, context, params, rng, dt):
+        x = state["x"]
+        return {"x": x + params["r"] * (context["X_seen"] - x)
+                + 0.1 * rng.standard_normal(x.size)}
+
+    model = cp.Model(micro=cp.Step(step, initial={"x": "a"}), traits={"a": cp.Normal(1.0, 1.0)},
+                     aggregates={"X": "x", "V": cp.Variance("x")}, context={"X_seen": "X"},
+                     parameters={"r": 0.5}, time="discrete", timescale=1e-9, population=4000)
+    run = cp.simulate(model, t_end=20, seed=2)
+    assert abs(run["X"][-1] - run["X"][0]) < 4 * 0.1 * np.sqrt(20 / 4000)
+    # the spread contracts by (1 - r)^2 per period to the floor V = 0.01 / (1 - 0.25); the
+    # variance of N normal draws has sd V sqrt(2 / N) = 3e-4, and 0.002 is 6 of those
+    assert abs(run["V"][-1] - 0.01 / (1 - 0.25)) < 0.002
