@@ -210,3 +210,25 @@ def test_discrete_step_rule_matches_its_closed_form():
     # the spread contracts by (1 - r)^2 per period to the floor V = 0.01 / (1 - 0.25); the
     # variance of N normal draws has sd V sqrt(2 / N) = 3e-4, and 0.002 is 6 of those
     assert abs(run["V"][-1] - 0.01 / (1 - 0.25)) < 0.002
+
+
+def test_statistic_aggregate_runs_explicitly_and_only_for_finite_populations():
+    """A median is no mean: X = median(x) with dx/dt = -(x - X) keeps the median fixed."""
+    def median(state, traits, weights):
+        return float(np.median(state["x"]))
+
+    model = cp.Model(micro=cp.ODE(rhs={"x": "-(x - X_seen)"}, initial={"x": "a"}),
+                     traits={"a": cp.Uniform(0, 1)},
+                     aggregates={"X": cp.Statistic(median), "mean": "x"},
+                     context={"X_seen": "X"}, population=101)
+    run = cp.simulate(model, t_end=5.0, seed=3)
+    assert run.method == "RK45"
+    np.testing.assert_allclose(run["X"], run["X"][0], atol=1e-9)
+    X = run["X"][0]  # every x_i relaxes to X like exp(-t), and so does their mean
+    np.testing.assert_allclose(run["mean"] - X, (run["mean"][0] - X) * np.exp(-run.t),
+                               rtol=1e-4, atol=1e-9)
+    with pytest.raises(ValueError, match="Statistic"):
+        cp.simulate(model, t_end=1.0, method="BDF")
+    with pytest.raises(cp.DeclarationError, match="finite") as info:
+        cp.simulate(model, t_end=1.0, population="mean-field")
+    assert info.value.symbol == "X"

@@ -20,9 +20,8 @@ def choose_method(system, method):
     if method == "auto":
         return "BDF" if system.code.differentiable else "RK45"
     if method == "BDF" and not system.code.differentiable:
-        raise ValueError("method='BDF' needs derivatives of every aggregate; a Statistic "
-                         "aggregate or a callable aggregate is opaque: use an explicit method "
-                         f"({', '.join(EXPLICIT)})")
+        raise ValueError("method='BDF' needs derivatives of every aggregate, and a Statistic "
+                         f"aggregate is opaque: use an explicit method ({', '.join(EXPLICIT)})")
     return method
 
 

@@ -394,6 +394,11 @@ class _Checker:
             if isinstance(agg, Statistic) and not callable(agg.function):
                 raise DeclarationError("a Statistic needs a callable", symbol=name,
                                        level="aggregates")
+            if isinstance(agg, Statistic) and m.micro.kind == "response":
+                raise DeclarationError("a response rule solves for the aggregates with their "
+                                       "derivatives, and a Statistic is opaque: declare it as "
+                                       "a Mean or Variance of an expression", symbol=name,
+                                       level="aggregates")
 
     def check_expressions(self):
         m = self.m

@@ -55,9 +55,9 @@ class CompiledModel:
                               for n, m in model.macro.items())
         self.choice_tail = (Compiled(self.micro.exprs[1:]) if rule.kind == "choice"
                             else None)  # P of options 1..K-1: sampling needs no more
-        self.differentiable = (all(c is None or c.symbolic for c in self.aggregates.values())
-                               and not any(isinstance(a, Statistic)
-                                           for a in model.aggregates.values()))
+        # callables are differentiated numerically; only a whole-population Statistic is opaque
+        self.differentiable = not any(isinstance(a, Statistic)
+                                      for a in model.aggregates.values())
 
 
 class System:
@@ -93,6 +93,12 @@ class System:
         self.local_aggregates = tuple(n for n, a in model.aggregates.items()
                                       if isinstance(a, Local))
         self.choice = isinstance(self.rule, Choice)
+        for name, agg in model.aggregates.items():
+            if isinstance(agg, Statistic) and self.mean_field:
+                raise DeclarationError("a Statistic is computed from the units of a finite "
+                                       "population; for the mean-field limit declare it as a "
+                                       "Mean or Variance of an expression", symbol=name,
+                                       level="aggregates")
         if self.mean_field:
             self._standard = None
         else:
