@@ -21,8 +21,8 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     ----------
     model : Model
     t_end : float, optional
-        Final time (macro time units; periods for discrete-time models). Default 50 time
-        units or 100 periods.
+        Final time (macro time units; periods for discrete-time models). Default: the last
+        of ``t_eval``, else 50 time units or 100 periods.
     population : int, "mean-field" or MeanField, optional
         N units with sampled traits, or the mean-field limit (default: the model's).
     seed : int or numpy.random.SeedSequence, optional
@@ -66,7 +66,8 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     if not isinstance(model, Model):
         raise TypeError(f"simulate needs a cp.Model, got {type(model).__name__}")
     discrete = model.time == "discrete"
-    t_end = (100 if discrete else 50.0) if t_end is None else t_end
+    if t_end is None:
+        t_end = (100 if discrete else 50.0) if t_eval is None else float(np.max(t_eval))
     if not isinstance(t_end, numbers.Real) or not t_end > 0 or not np.isfinite(t_end):
         raise ValueError(f"t_end must be a positive number, got {t_end!r}")
     if discrete and t_end != int(t_end):
