@@ -19,7 +19,7 @@ def test_newton_solve_matches_dense(M, k, a, m, c, network, seed):
     Vt = 0.3 * rng.standard_normal((a + m, n))
     coupling = (sparse.random(M * k, M * k, density=0.2, random_state=seed % 1000) * 0.3
                 if network else None)
-    J = StructuredJacobian(A, U, Vt, coupling=coupling, n_macro=m)
+    J = StructuredJacobian(A, U, Vt, coupling=coupling, macro=rng.standard_normal((m, m)))
     dense = J.toarray()
     v = rng.standard_normal(n)
     np.testing.assert_allclose(J.matvec(v), dense @ v, atol=1e-12)
@@ -27,3 +27,15 @@ def test_newton_solve_matches_dense(M, k, a, m, c, network, seed):
     if np.linalg.cond(newton) > 1e8:
         return  # (nearly) singular draw: nothing to compare
     np.testing.assert_allclose(newton @ J.newton(c).solve(v), v, atol=1e-8)
+    np.testing.assert_allclose(J.T.toarray(), dense.T, atol=1e-14)
+    q = 2
+    C, R, K = rng.standard_normal((n, q)), rng.standard_normal((q, n)), rng.standard_normal((q, q))
+    bordered = np.block([[dense, C], [R, K]])
+    if np.linalg.cond(bordered) > 1e8:
+        return
+    w = rng.standard_normal(n + q)
+    try:
+        x = J.bordered(C, R, K).solve(w)
+    except np.linalg.LinAlgError:  # a singular block: the structured path does not apply
+        return
+    np.testing.assert_allclose(bordered @ x, w, atol=1e-7)

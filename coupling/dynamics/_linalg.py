@@ -3,17 +3,21 @@ r"""Linear algebra on the structure of a coupled Jacobian.
 The flat state is u = (x_1, ..., x_M, y): M units with k states each, then m macro variables.
 Units interact only through a aggregates and the macro state, so
 
-.. math::  J = P + U V^T, \qquad P = \mathrm{blockdiag}(A_1, \dots, A_M, 0_m) + S
+.. math::  J = P + U V^T, \qquad P = \mathrm{blockdiag}(A_1, \dots, A_M, D) + S
 
-with k x k blocks :math:`A_i`, a sparse part S only when units read network-local aggregates,
-and rank r = a + m factors U (n x r), :math:`V^T` (r x n). A Newton matrix
-:math:`I - cJ` is solved with the Woodbury identity
+with k x k blocks :math:`A_i`, a small m x m macro block D, a sparse part S only when units
+read network-local aggregates, and rank r = a + m factors U (n x r), :math:`V^T` (r x n).
+Linear systems with such matrices (Newton matrices I - cJ of implicit integrators, J itself,
+and J bordered by a few rows and columns as in continuation) are solved with the Woodbury
+identity
 
-.. math::  (Q - c U V^T)^{-1} = Q^{-1} + c\,Q^{-1} U (I_r - c V^T Q^{-1} U)^{-1} V^T Q^{-1},
+.. math::  (Q + U V^T)^{-1} = Q^{-1} - Q^{-1} U (I_r + V^T Q^{-1} U)^{-1} V^T Q^{-1},
 
-with :math:`Q = I - cP` factored block by block (one batched call) or, with a network, by a
-sparse LU. The cost is O(M k^3 + n r^2 + r^3) instead of O(n^3) (Woodbury 1950; Hager 1989,
-"Updating the inverse of a matrix", SIAM Review 31).
+with Q block diagonal, factored block by block in one batched call (or, with a network, by a
+sparse LU). The cost is O(M k^3 + n r^2 + r^3) instead of O(n^3) (Woodbury 1950; Hager 1989,
+"Updating the inverse of a matrix", SIAM Review 31). A bordered matrix
+[[J, C], [R, K]] is again block diagonal plus low rank: its extra rows and columns join the
+macro block and the low-rank factors.
 """
 
 import numpy as np
@@ -23,7 +27,7 @@ import scipy.sparse.linalg as spla
 
 
 class StructuredJacobian:
-    """J = blockdiag(A) (+ S) + U Vt on the flat state (micro block by block, then macro).
+    """J = blockdiag(A, D) (+ S) + U Vt on the flat state (micro block by block, then macro).
 
     Parameters
     ----------
@@ -33,16 +37,22 @@ class StructuredJacobian:
         The low-rank coupling through aggregates and macro variables.
     coupling : sparse matrix (M k, M k), optional
         Unit-to-unit coupling through a network.
-    n_macro : int
-        Number of macro variables (the last rows/columns, whose diagonal block in P is 0).
+    macro : ndarray (m, m), optional
+        The macro diagonal block D (default 0).
     """
 
-    def __init__(self, A, U, Vt, *, coupling=None, n_macro=0):
+    def __init__(self, A, U, Vt, *, coupling=None, macro=None):
         self.A, self.U, self.Vt = A, U, Vt
         self.coupling = coupling
-        self.n_macro = n_macro
         self.M, self.k = A.shape[0], A.shape[1]
-        self.shape = (self.M * self.k + n_macro,) * 2
+        n = U.shape[0]
+        m = n - self.M * self.k
+        self.macro = np.zeros((m, m)) if macro is None else np.asarray(macro, dtype=float)
+        self.shape = (n, n)
+
+    @property
+    def n_macro(self):
+        return self.macro.shape[0]
 
     def __rmul__(self, c):
         return _Scaled(self, c)
@@ -50,25 +60,55 @@ class StructuredJacobian:
     def matvec(self, v):
         """J @ v."""
         nm = self.M * self.k
-        out = np.empty_like(v, dtype=float)
+        out = np.empty(self.shape[0])
         out[:nm] = np.einsum("mij,mj->mi", self.A, v[:nm].reshape(self.M, self.k)).ravel()
-        out[nm:] = 0.0
+        out[nm:] = self.macro @ v[nm:]
         if self.coupling is not None:
             out[:nm] += self.coupling @ v[:nm]
         return out + self.U @ (self.Vt @ v)
+
+    @property
+    def T(self):
+        """The transpose, with the same structure."""
+        return StructuredJacobian(self.A.transpose(0, 2, 1), self.Vt.T, self.U.T,
+                                  coupling=None if self.coupling is None
+                                  else self.coupling.T.tocsr(), macro=self.macro.T)
 
     def toarray(self):
         """The dense matrix (for checks on small systems)."""
         nm = self.M * self.k
         J = self.U @ self.Vt
         J[:nm, :nm] += la.block_diag(*self.A) if self.M else 0.0
+        J[nm:, nm:] += self.macro
         if self.coupling is not None:
             J[:nm, :nm] += self.coupling.toarray()
         return J
 
     def newton(self, c):
         """Factor I - c J; return an object whose ``solve(b)`` applies its inverse."""
-        return NewtonFactor(self, c)
+        eye_k = np.eye(self.k)[None]
+        return LowRankSolver(eye_k - c * self.A, np.eye(self.n_macro) - c * self.macro,
+                             -c * self.U, self.Vt,
+                             sparse_part=None if self.coupling is None else -c * self.coupling)
+
+    def bordered(self, columns, rows, corner):
+        """Factor [[J, C], [R, K]] (C: n x q, R: q x n, K: q x q) for solves of size n + q."""
+        columns = np.asarray(columns, dtype=float).reshape(self.shape[0], -1)
+        q = columns.shape[1]
+        rows = np.asarray(rows, dtype=float).reshape(q, self.shape[0])
+        corner = np.asarray(corner, dtype=float).reshape(q, q)
+        n, r = self.U.shape
+        U = np.zeros((n + q, r + 2 * q))
+        U[:n, :r] = self.U
+        U[:n, r:r + q] = columns
+        U[n:, r + q:] = np.eye(q)
+        Vt = np.zeros((r + 2 * q, n + q))
+        Vt[:r, :n] = self.Vt
+        Vt[r:r + q, n:] = np.eye(q)
+        Vt[r + q:, :n] = rows
+        Vt[r + q:, n:] = corner - np.eye(q)
+        return LowRankSolver(self.A, la.block_diag(self.macro, np.eye(q)), U, Vt,
+                             sparse_part=self.coupling)
 
 
 class _Scaled:
@@ -83,45 +123,48 @@ class UnitMatrix:
         return scaled.jac.newton(scaled.c)
 
 
-class NewtonFactor:
-    """Factorisation of I - c J by block LU (or sparse LU) plus Woodbury."""
+class LowRankSolver:
+    """Solves (Q + U Vt) x = b, Q = blockdiag(blocks, tail) (+ sparse_part on the blocks).
 
-    def __init__(self, jac, c):
-        self.jac, self.c = jac, c
-        M, k = jac.M, jac.k
-        nm = M * k
-        if jac.coupling is None:
-            Q = np.eye(k)[None] - c * jac.A
-            self._block_inv = np.linalg.inv(Q)
+    Raises ``numpy.linalg.LinAlgError`` if Q or the small capacitance matrix is singular.
+    """
+
+    def __init__(self, blocks, tail, U, Vt, *, sparse_part=None):
+        self.M, self.k = blocks.shape[0], blocks.shape[1]
+        self.nm = self.M * self.k
+        if sparse_part is None:
+            self._block_inv = np.linalg.inv(blocks)
             self._sparse = None
         else:
-            Q = sparse.eye(nm, format="csc") - c * (
-                sparse.block_diag(list(jac.A), format="csc") + jac.coupling)
-            self._sparse = spla.splu(Q.tocsc())
-            self._block_inv = None
-        r = jac.U.shape[1]
-        self._QinvU = self._solve_q(jac.U)
-        small = np.eye(r) - c * (jac.Vt @ self._QinvU)
-        self._small = la.lu_factor(small) if r else None
+            Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
+            self._sparse = spla.splu(sparse.csc_matrix(Q))
+        self._tail = la.lu_factor(tail) if tail.size else None
+        self.U, self.Vt = U, Vt
+        r = U.shape[1]
+        self._QinvU = self._solve_q(U)
+        capacitance = np.eye(r) + Vt @ self._QinvU
+        self._small = la.lu_factor(capacitance, check_finite=True) if r else None
+        if self._small is not None and np.any(np.diag(self._small[0]) == 0):
+            raise np.linalg.LinAlgError("singular structured matrix")
 
     def _solve_q(self, b):
-        jac = self.jac
-        nm = jac.M * jac.k
         out = np.array(b, dtype=float, copy=True)
-        micro = out[:nm]
+        micro = out[:self.nm]
         if self._sparse is not None:
-            out[:nm] = self._sparse.solve(micro)
+            out[:self.nm] = self._sparse.solve(micro)
         elif b.ndim == 1:
-            out[:nm] = np.einsum("mij,mj->mi", self._block_inv,
-                                 micro.reshape(jac.M, jac.k)).ravel()
+            out[:self.nm] = np.einsum("mij,mj->mi", self._block_inv,
+                                      micro.reshape(self.M, self.k)).ravel()
         else:
-            out[:nm] = np.einsum("mij,mjr->mir", self._block_inv,
-                                 micro.reshape(jac.M, jac.k, -1)).reshape(nm, -1)
+            out[:self.nm] = np.einsum("mij,mjr->mir", self._block_inv,
+                                      micro.reshape(self.M, self.k, -1)).reshape(self.nm, -1)
+        if self._tail is not None:
+            out[self.nm:] = la.lu_solve(self._tail, out[self.nm:])
         return out
 
     def solve(self, b):
-        """(I - c J)^{-1} b."""
+        """(Q + U Vt)^{-1} b."""
         x = self._solve_q(b)
         if self._small is None:
             return x
-        return x + self.c * (self._QinvU @ la.lu_solve(self._small, self.jac.Vt @ x))
+        return x - self._QinvU @ la.lu_solve(self._small, self.Vt @ x)

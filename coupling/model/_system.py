@@ -416,6 +416,9 @@ class System:
         U_micro = np.einsum("mkc,mcr->mkr", B, Dg)
         Dg_mean = Dg.mean(axis=0) if M else np.zeros((nc, a + m))
         U_macro = np.hstack([FX, Fy]) + Fc @ Dg_mean if nc else np.hstack([FX, Fy])
+        # the macro block is -I, with F_y + I carried by the low-rank part: every block of P
+        # is then invertible wherever the units' own blocks are, so J itself can be solved
+        U_macro[:, a:] += np.eye(m)
         U = np.vstack([U_micro.reshape(M * k, a + m), U_macro])
         Vt = np.zeros((a + m, M * k + m))
         Vt[:a, :M * k] = G.reshape(a, M * k)
@@ -431,4 +434,4 @@ class System:
             right = sparse.block_diag(list(H.transpose(1, 0, 2)), format="csr")
             spread = sparse.kron(self.neighbours, sparse.eye(nl), format="csr")
             coupling = (left @ spread @ right).tocsr()
-        return StructuredJacobian(A, U, Vt, coupling=coupling, n_macro=m)
+        return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m))
