@@ -13,6 +13,7 @@ finite population of N units or as its mean-field limit.
 
 from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
+from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -28,6 +29,8 @@ __all__ = [
     "Choice",
     "DeclarationError",
     "Discrete",
+    "Equilibria",
+    "Equilibrium",
     "Fixed",
     "Local",
     "LogNormal",
@@ -47,6 +50,7 @@ __all__ = [
     "Uniform",
     "Variance",
     "catalog",
+    "equilibria",
     "load",
     "logit",
     "read_model",

@@ -84,6 +84,10 @@ class StructuredJacobian:
             J[:nm, :nm] += self.coupling.toarray()
         return J
 
+    def solver(self):
+        """Factor J itself; ``solve(b)`` applies J^{-1}."""
+        return LowRankSolver(self.A, self.macro, self.U, self.Vt, sparse_part=self.coupling)
+
     def newton(self, c):
         """Factor I - c J; return an object whose ``solve(b)`` applies its inverse."""
         eye_k = np.eye(self.k)[None]

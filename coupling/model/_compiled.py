@@ -33,7 +33,8 @@ class Compiled:
     def __call__(self, env):
         """Values of every expression (each a scalar or an array broadcastable to the units)."""
         if self.symbolic:
-            values = self._function(*[env[n] for n in self.names])
+            with np.errstate(over="ignore"):  # exp overflow -> inf is meaningful (logit -> 0)
+                values = self._function(*[env[n] for n in self.names])
         else:
             values = [_call(e, env) for e in self.exprs]
         if not self._checked:

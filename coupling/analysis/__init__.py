@@ -1,0 +1,1 @@
+"""Analyses of a model: equilibria and their stability, continuation, bifurcations."""

@@ -1,0 +1,159 @@
+r"""The equilibrium problem of a model: F(u, p) = 0 for the flat coupled state u = (x, y).
+
+Shared by :func:`~coupling.equilibria` and :func:`~coupling.continuation`. It wraps a
+:class:`~coupling.model._system.System` and provides
+
+* the residual F (the right-hand side of the coupled ODE) and its structured Jacobian;
+* the *reduced* residual in the low-dimensional coupling space s = (X, y):
+  :math:`R(s) = (A(x^*(c(s))) - X,\; F(y, X, c(s)))`, where :math:`x^*(c)` is the micro
+  equilibrium for a frozen context (choice probabilities P(c); for ODE units Newton on
+  f(x_i, θ_i, c) = 0 unit by unit);
+* the spectrum of the full coupled Jacobian at the model's ε.
+"""
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+from .._errors import DeclarationError
+from ..model._rules import MeanField
+from ..model._system import System
+
+DENSE_LIMIT = 1500  # up to this many states the spectrum is computed densely
+
+
+class EquilibriumProblem:
+    def __init__(self, model, population=None, seed=None, params=None):
+        population = model.population if population is None else population
+        if model.time != "continuous":
+            raise DeclarationError("equilibria and continuation of discrete-time maps are not "
+                                   "supported yet; declare time='continuous'", symbol="time",
+                                   level="timescale")
+        kind = model.micro.kind
+        if kind in ("step", "response") or (kind == "choice"
+                                             and not isinstance(population, MeanField)):
+            raise DeclarationError(
+                f"equilibria need a deterministic population with an ODE or mean-field "
+                f"choice rule; got a {kind} rule with population {population}",
+                level="micro")
+        if model.network is not None:
+            raise DeclarationError("equilibria of network models are not supported yet",
+                                   symbol="network", level="network")
+        if not model.compiled.differentiable:
+            raise DeclarationError("equilibria need derivatives of every aggregate; a "
+                                   "Statistic aggregate is opaque", level="aggregates")
+        self.model = model
+        self.system = System(model, population, seed=seed, params=params)
+        s = self.system
+        code = model.compiled
+        read = set(code.macro.names).union(*(c.names for c in code.context.values()))
+        # aggregates nobody reads are outputs; the coupling runs through the others
+        self.read = [i for i, n in enumerate(s.global_aggregates) if n in read]
+        self.coupling_names = tuple(s.global_aggregates[i] for i in self.read) + s.macro_names
+        self.guess = s.initial_micro()
+
+    # ------------------------------------------------------------------ full system
+    def residual(self, u):
+        return self.system.rhs(u)
+
+    def jacobian(self, u):
+        return self.system.jacobian(u)
+
+    def set_parameter(self, name, value):
+        params = dict(self.system.params)
+        params[name] = float(value)
+        self.system.set_parameters(params)
+
+    def newton(self, u, *, tol=1e-12, max_iter=40):
+        """Newton on F(u) = 0 with structured solves; returns (u, residual norm, converged)."""
+        u = np.array(u, dtype=float)
+        for _ in range(max_iter):
+            F = self.residual(u)
+            norm = np.max(np.abs(F))
+            if not np.isfinite(norm):
+                return u, norm, False
+            if norm <= tol:
+                return u, norm, True
+            try:
+                u = u - self.jacobian(u).solver().solve(F)
+            except np.linalg.LinAlgError:
+                return u, norm, False
+        F = self.residual(u)
+        return u, np.max(np.abs(F)), bool(np.max(np.abs(F)) <= tol)
+
+    # ------------------------------------------------------------------ reduced system
+    def micro_equilibrium(self, ctx, guess=None):
+        """Micro state at rest for a frozen context (per-unit Newton for ODE rules)."""
+        s = self.system
+        if s.choice:
+            return s.rule_values(None, ctx)
+        Z = np.array(self.guess if guess is None else guess, dtype=float)
+        for _ in range(50):  # Newton, unit by unit (batched k x k solves)
+            f = s.rule_values(Z, ctx)
+            if np.max(np.abs(f)) < 1e-13:
+                break
+            A, _ = s._rule_jacobians(Z, ctx)
+            try:
+                Z = Z - np.linalg.solve(A * s.eps, f[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                break
+        self.guess = Z  # warm start for the next nearby context
+        return Z
+
+    def reduced_residual(self, point, guess=None):
+        """R(s) on s = (global aggregates, macro state); returns (R, micro state)."""
+        s = self.system
+        a = len(self.read)
+        X = np.zeros(len(s.global_aggregates))
+        X[self.read] = point[:a]
+        y = np.asarray(point[a:], float)
+        ctx = s.context(y, X, {})
+        Z = self.micro_equilibrium(ctx, guess)
+        X_new = s.aggregates(Z)[0]
+        return np.concatenate([X_new[self.read] - X[self.read], s.macro_rhs(y, X, ctx)]), Z
+
+    def lift(self, point, guess=None):
+        """The full state u at a point of the coupling space."""
+        _, Z = self.reduced_residual(point, guess)
+        return self.system.pack(Z, np.asarray(point[len(self.read):], float))
+
+    def coupling_point(self, u):
+        """(X, y) of a full state u."""
+        s = self.system
+        Z, y = s.unpack(u)
+        return np.concatenate([s.aggregates(Z)[0][self.read], y])
+
+    # ------------------------------------------------------------------ spectrum
+    def spectrum(self, u, count=6):
+        """Leading eigenvalues (largest real part first) and whether all are known.
+
+        Up to DENSE_LIMIT states: all eigenvalues, dense. Beyond: the eigenvalues of the
+        per-unit blocks bound what the coupling can do only together with the low-rank part,
+        so the eigenvalues nearest the imaginary axis and nearest the rightmost block
+        eigenvalue are computed by shift-invert Arnoldi with structured O(N) solves.
+        """
+        J = self.jacobian(u)
+        n = J.shape[0]
+        if n <= DENSE_LIMIT:
+            eig = np.linalg.eigvals(J.toarray())
+            return eig[np.argsort(-eig.real)], True
+        blocks = np.linalg.eigvals(J.A).ravel()
+        shifts = {1e-6}
+        if blocks.real.max() > -1e-6:
+            shifts.add(float(blocks.real.max()) + 1e-6)
+        found = []
+        for sigma in sorted(shifts):
+            shifted = _shift(J, sigma)
+            op = spla.LinearOperator((n, n), matvec=shifted.solve, dtype=float)
+            vals = spla.eigs(op, k=min(count, n - 2), which="LM", return_eigenvectors=False,
+                             tol=1e-10)
+            found.append(sigma + 1 / vals)
+        eig = np.unique(np.round(np.concatenate(found), 12))
+        return eig[np.argsort(-eig.real)], False
+
+
+def _shift(J, sigma):
+    from ..dynamics._linalg import LowRankSolver
+
+    eye_k = np.eye(J.k)[None]
+    return LowRankSolver(J.A - sigma * eye_k, J.macro - sigma * np.eye(J.n_macro), J.U, J.Vt,
+                         sparse_part=J.coupling)
