@@ -13,6 +13,8 @@ finite population of N units or as its mean-field limit.
 
 from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
+from .analysis._continuation import continuation
+from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
@@ -26,6 +28,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Beta",
+    "BifurcationDiagram",
+    "Branch",
     "Choice",
     "DeclarationError",
     "Discrete",
@@ -44,12 +48,14 @@ __all__ = [
     "Response",
     "Share",
     "SimulationError",
+    "SpecialPoint",
     "Statistic",
     "Step",
     "Trajectory",
     "Uniform",
     "Variance",
     "catalog",
+    "continuation",
     "equilibria",
     "load",
     "logit",

@@ -57,3 +57,40 @@ def _mark_schedule(tr, ax):
         label = ", ".join(f"{n}={values[i, j]:g}" for j, n in enumerate(tr.scheduled_names))
         ax.annotate(label, (tr.t[i], 1.0), xycoords=("data", "axes fraction"),
                     xytext=(3, -12), textcoords="offset points", fontsize=8, color="0.3")
+
+
+_MARKERS = {"fold": ("o", "tab:red", "LP"), "hopf": ("s", "tab:purple", "H"),
+            "branch": ("D", "tab:green", "BP")}
+
+
+def plot_diagram(diagram, observable=None, *, ax=None):
+    """Bifurcation diagram of a :class:`~coupling.BifurcationDiagram`.
+
+    Stable equilibria are solid lines, unstable ones dashed; folds (LP), Hopf points (H) and
+    branch points (BP) are marked and labelled.
+    """
+    ax = _axes(ax)
+    name = observable or (diagram.aggregate_names + diagram.macro_names)[0]
+    for i, branch in enumerate(diagram.branches):
+        values = diagram.observable(branch, name)
+        for stable, style in ((True, "-"), (False, "--")):
+            masked = np.where(branch.stable == stable, values, np.nan)
+            # join each run to its neighbour so the curve has no gaps at stability changes
+            edges = np.flatnonzero(np.diff(branch.stable.astype(int)) != 0)
+            for e in edges:
+                if branch.stable[e] == stable:
+                    masked[e + 1] = values[e + 1]
+                else:
+                    masked[e] = values[e]
+            ax.plot(branch.param, masked, style, color="black", lw=1.6 if stable else 1.0,
+                    label=("stable" if stable else "unstable") if i == 0 else None)
+    for point in diagram.special_points:
+        marker, color, text = _MARKERS[point.kind]
+        ax.plot(point.param, point.state[name], marker, color=color, ms=6, zorder=3)
+        ax.annotate(text, (point.param, point.state[name]), xytext=(5, 5),
+                    textcoords="offset points", fontsize=8, color=color)
+    ax.set_xlabel(diagram.parameter)
+    ax.set_ylabel(name)
+    ax.set_title(f"{diagram.model}: equilibria of {name} against {diagram.parameter}")
+    ax.legend(loc="best", frameon=False)
+    return ax

@@ -12,6 +12,8 @@ PROJECT_ROOT = Path(cp.__file__).resolve().parent.parent
 
 EXPECTED = [
     "Beta",
+    "BifurcationDiagram",
+    "Branch",
     "Choice",
     "DeclarationError",
     "Discrete",
@@ -30,12 +32,14 @@ EXPECTED = [
     "Response",
     "Share",
     "SimulationError",
+    "SpecialPoint",
     "Statistic",
     "Step",
     "Trajectory",
     "Uniform",
     "Variance",
     "catalog",
+    "continuation",
     "equilibria",
     "load",
     "logit",

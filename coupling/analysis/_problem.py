@@ -18,7 +18,7 @@ from .._errors import DeclarationError
 from ..model._rules import MeanField
 from ..model._system import System
 
-DENSE_LIMIT = 1500  # up to this many states the spectrum is computed densely
+DENSE_LIMIT = 400  # up to this many states the spectrum is computed densely
 
 
 class EquilibriumProblem:

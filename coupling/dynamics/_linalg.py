@@ -20,6 +20,8 @@ sparse LU). The cost is O(M k^3 + n r^2 + r^3) instead of O(n^3) (Woodbury 1950;
 macro block and the low-rank factors.
 """
 
+import warnings
+
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sparse
@@ -127,6 +129,16 @@ class UnitMatrix:
         return scaled.jac.newton(scaled.c)
 
 
+def _lu(matrix):
+    """LU factors of a small dense matrix; raises LinAlgError if it is singular."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.LinAlgWarning)
+        factor = la.lu_factor(matrix)
+    if not np.all(np.isfinite(factor[0])) or np.any(np.diag(factor[0]) == 0):
+        raise np.linalg.LinAlgError("singular structured matrix")
+    return factor
+
+
 class LowRankSolver:
     """Solves (Q + U Vt) x = b, Q = blockdiag(blocks, tail) (+ sparse_part on the blocks).
 
@@ -142,14 +154,11 @@ class LowRankSolver:
         else:
             Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
             self._sparse = spla.splu(sparse.csc_matrix(Q))
-        self._tail = la.lu_factor(tail) if tail.size else None
+        self._tail = _lu(tail) if tail.size else None
         self.U, self.Vt = U, Vt
         r = U.shape[1]
         self._QinvU = self._solve_q(U)
-        capacitance = np.eye(r) + Vt @ self._QinvU
-        self._small = la.lu_factor(capacitance, check_finite=True) if r else None
-        if self._small is not None and np.any(np.diag(self._small[0]) == 0):
-            raise np.linalg.LinAlgError("singular structured matrix")
+        self._small = _lu(np.eye(r) + Vt @ self._QinvU) if r else None
 
     def _solve_q(self, b):
         out = np.array(b, dtype=float, copy=True)

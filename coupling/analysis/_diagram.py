@@ -1,0 +1,118 @@
+"""``BifurcationDiagram``: continued branches and their special points."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class SpecialPoint:
+    """A bifurcation located on a branch.
+
+    Attributes
+    ----------
+    kind : str
+        "fold", "hopf" or "branch".
+    param : float
+        Parameter value.
+    state : dict
+        Macro variables and aggregates there.
+    interval : tuple of float
+        Parameter values of the two branch points that bracketed it.
+    status : str
+        "converged" (located by Newton on its augmented system, or by a converged root of
+        its test function along the branch) or "guess" (bracketed only).
+    branch : int
+        Index of the branch it lies on.
+    data : dict
+        Extra information: the Hopf frequency ``omega`` and first Lyapunov coefficient
+        ``l1`` (negative: supercritical).
+    """
+
+    kind: str
+    param: float
+    state: dict
+    interval: tuple
+    status: str
+    branch: int
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Branch:
+    """One continued branch, stored column by column.
+
+    ``param`` (n,), ``macro`` (n, m), ``aggregates`` (n, a), ``stable`` (n,),
+    ``n_unstable`` (n,), ``eigenvalues`` (n, e) leading eigenvalues (largest real part first),
+    ``message`` how the continuation ended.
+    """
+
+    param: np.ndarray
+    macro: np.ndarray
+    aggregates: np.ndarray
+    stable: np.ndarray
+    n_unstable: np.ndarray
+    eigenvalues: np.ndarray
+    message: str = ""
+
+    def __len__(self):
+        return self.param.size
+
+
+@dataclass
+class BifurcationDiagram:
+    """Branches of equilibria against one parameter, with their special points.
+
+    Attributes
+    ----------
+    parameter : str
+    branches : list of Branch
+    special_points : list of SpecialPoint
+    macro_names, aggregate_names : tuple of str
+    model : str
+    """
+
+    parameter: str
+    branches: list
+    special_points: list
+    macro_names: tuple
+    aggregate_names: tuple
+    model: str = ""
+
+    def observable(self, branch, name):
+        """The column ``name`` of a branch."""
+        if name in self.aggregate_names:
+            return branch.aggregates[:, self.aggregate_names.index(name)]
+        if name in self.macro_names:
+            return branch.macro[:, self.macro_names.index(name)]
+        raise KeyError(f"no observable {name!r}; the diagram has "
+                       f"{list(self.aggregate_names + self.macro_names)}")
+
+    def folds(self):
+        return [p for p in self.special_points if p.kind == "fold"]
+
+    def to_dataframe(self):
+        """One row per branch point: branch, parameter, observables, stability."""
+        import pandas as pd
+
+        frames = []
+        for i, b in enumerate(self.branches):
+            data = {"branch": i, self.parameter: b.param, "stable": b.stable,
+                    "n_unstable": b.n_unstable}
+            data.update({n: b.macro[:, j] for j, n in enumerate(self.macro_names)})
+            data.update({n: b.aggregates[:, j] for j, n in enumerate(self.aggregate_names)})
+            frames.append(pd.DataFrame(data))
+        return pd.concat(frames, ignore_index=True)
+
+    def plot(self, observable=None, *, ax=None):
+        """Bifurcation diagram: stable solid, unstable dashed, special points labelled."""
+        from .. import plotting
+
+        return plotting.plot_diagram(self, observable, ax=ax)
+
+    def __repr__(self):
+        kinds = {}
+        for p in self.special_points:
+            kinds[p.kind] = kinds.get(p.kind, 0) + 1
+        return (f"BifurcationDiagram({self.model!r}, parameter={self.parameter!r}, "
+                f"branches={len(self.branches)}, special_points={kinds})")
