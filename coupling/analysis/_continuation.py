@@ -27,7 +27,7 @@ from scipy import optimize
 from .._errors import DeclarationError
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
 from ._equilibria import equilibria
-from ._problem import EquilibriumProblem
+from ._problem import EquilibriumProblem, count_unstable
 
 N_EIGENVALUES = 6
 
@@ -216,7 +216,7 @@ class _Tracer:
         eig, _ = self.problem.spectrum(u, N_EIGENVALUES)
         self._points.append((p, self.problem.coupling_point(u)))
         return {"w": w, "tau": tau, "eig": eig[:N_EIGENVALUES],
-                "unstable": int(np.sum(eig.real > 0))}
+                "unstable": count_unstable(eig)}
 
     def _store(self, points, message):
         index = len(self.branches)
@@ -225,9 +225,7 @@ class _Tracer:
         for a, b in zip(points[:-1], points[1:]):
             located.append([a])
             for found in self._detect(a, b, index):
-                record = self._record(found, a["tau"])
-                record["unstable"] = min(a["unstable"], b["unstable"])
-                located[-1].append(record)
+                located[-1].append(self._record(found, a["tau"]))
         points = [pt for group in located for pt in group] + points[-1:]
         macro, aggregates = [], []
         for pt in points:
@@ -394,6 +392,9 @@ class _Tracer:
         i = np.argmin(np.abs(eig.real) + 1e9 * (np.abs(eig.imag) < 1e-8))
         omega = abs(eig[i].imag)
         q = vecs[:, i] if eig[i].imag > 0 else vecs[:, i].conj()
+        # normalised in the population-weighted norm: l1 then does not depend on N or on
+        # the number of nodes (Kuznetsov's |q| = 1 is this norm for one unit)
+        q = q / np.sqrt(np.sum(self.theta * np.abs(q) ** 2))
         eigT, vecsT = np.linalg.eig(A.T)
         j = np.argmin(np.abs(eigT - (-1j * omega)))
         pvec = vecsT[:, j]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
-from ._problem import EquilibriumProblem
+from ._problem import EquilibriumProblem, count_unstable
 
 
 @dataclass
@@ -253,10 +253,10 @@ def _describe(problem, u, residual):
     Z, y = s.unpack(u)
     X, local, ctx = s.evaluate(y, Z)
     eig, complete = problem.spectrum(u)
-    unstable = int(np.sum(eig.real > 1e-10))
+    unstable = count_unstable(eig)
     return Equilibrium(
         macro=dict(zip(s.macro_names, y.tolist())),
         aggregates=dict(zip(s.global_aggregates, X.tolist())),
         context={n: float(np.mean(v)) for n, v in ctx.items()},
-        micro=Z, eigenvalues=eig, stable=bool(unstable == 0 and eig[0].real < 0),
+        micro=Z, eigenvalues=eig, stable=unstable == 0,
         n_unstable=unstable, residual=float(residual), complete_spectrum=complete)

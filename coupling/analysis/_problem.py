@@ -18,7 +18,7 @@ from .._errors import DeclarationError
 from ..model._rules import MeanField
 from ..model._system import System
 
-DENSE_LIMIT = 400  # up to this many states the spectrum is computed densely
+DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
 
 
 class EquilibriumProblem:
@@ -149,6 +149,13 @@ class EquilibriumProblem:
             found.append(sigma + 1 / vals)
         eig = np.unique(np.round(np.concatenate(found), 12))
         return eig[np.argsort(-eig.real)], False
+
+
+def count_unstable(eigenvalues):
+    """Eigenvalues with a positive real part, beyond round-off (a special point's critical
+    eigenvalue is zero to that accuracy)."""
+    scale = max(1.0, float(np.max(np.abs(eigenvalues)))) if eigenvalues.size else 1.0
+    return int(np.sum(eigenvalues.real > 1e-9 * scale))
 
 
 def _shift(J, sigma):

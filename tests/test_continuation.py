@@ -1,0 +1,219 @@
+"""Equilibria and continuation against closed forms and independent computations."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import integrate, optimize, stats
+
+import coupling as cp
+
+
+def curie_weiss_fold(beta, J):
+    """Folds of m = tanh(beta (J m + h)): m_f = -sqrt(1 - 1/(beta J)) at h_f > 0."""
+    m_f = -np.sqrt(1 - 1 / (beta * J))
+    return m_f, J * (-m_f) - np.arctanh(-m_f) / beta
+
+
+def check_invariants(diagram):
+    """BifurcationKit-style checks on every branch and special point."""
+    for branch in diagram.branches:
+        eig = np.nan_to_num(branch.eigenvalues, nan=0.0)
+        scale = np.maximum(1.0, np.max(np.abs(eig), axis=1))
+        unstable = np.sum(eig.real > 1e-9 * scale[:, None], axis=1)
+        assert np.array_equal(unstable, branch.n_unstable)
+        assert np.array_equal(branch.stable, branch.n_unstable == 0)
+    for point in diagram.special_points:
+        lo, hi = point.interval
+        assert lo - 1e-12 <= point.param <= hi + 1e-12, point
+        branch = diagram.branches[point.branch]
+        i = int(np.argmin(np.abs(branch.param - point.param)
+                          + np.abs(diagram.observable(branch, next(iter(point.state)))
+                                   - next(iter(point.state.values())))))
+        before, after = branch.n_unstable[max(i - 1, 0)], branch.n_unstable[min(i + 1, len(branch) - 1)]
+        expected = {"fold": 1, "branch": 1, "hopf": 2}[point.kind]
+        assert abs(int(after) - int(before)) == expected, point
+
+
+@pytest.mark.parametrize("beta, J", [(1.0, 2.0), (1.0, 1.5), (2.0, 1.0), (0.8, 3.0)])
+def test_curie_weiss_folds_match_the_closed_form(beta, J):
+    model = cp.load("social-choice", beta=beta, J=J, sigma=0.0)
+    diagram = cp.continuation(model, "h", (-1.5, 1.5))
+    m_f, h_f = curie_weiss_fold(beta, J)
+    folds = diagram.folds()
+    assert [p.status for p in folds] == ["converged", "converged"]
+    # 1e-10: Newton on the minimally augmented system converges quadratically to the fold;
+    # the only error left is the residual tolerance of the corrector (1e-11)
+    assert abs(folds[0].param + h_f) < 1e-10 and abs(folds[1].param - h_f) < 1e-10
+    assert abs(folds[1].state["m"] - m_f) < 1e-6  # m is a square-root function of h there
+    check_invariants(diagram)
+
+
+def test_heterogeneous_folds_match_the_fold_conditions():
+    """With a ~ Normal(0, sigma), a fold solves m = E tanh(beta(Jm + h + a)) and
+    1 = beta J E sech^2(beta(Jm + h + a)); solved here by adaptive quadrature."""
+    beta, J, sigma = 1.0, 1.5, 0.3
+
+    def E(f, m, h):
+        g = lambda a: f(beta * (J * m + h + a)) * stats.norm.pdf(a, scale=sigma)  # noqa: E731
+        return integrate.quad(g, -12 * sigma, 12 * sigma, epsabs=1e-14, epsrel=1e-14)[0]
+
+    conditions = lambda v: [v[0] - E(np.tanh, *v),  # noqa: E731
+                            1 - beta * J * E(lambda x: np.cosh(x) ** -2, *v)]
+    m_f, h_f = optimize.fsolve(conditions, [-0.5, 0.15], xtol=1e-14)
+    diagram = cp.continuation(cp.load("social-choice", beta=beta, J=J, sigma=sigma), "h",
+                              (-1, 1), population=cp.MeanField(nodes=48))
+    # 1e-9: Gauss-Hermite with 48 nodes integrates the analytic integrands to ~1e-13
+    assert abs(diagram.folds()[1].param - h_f) < 1e-9
+    assert abs(diagram.folds()[0].param + h_f) < 1e-9
+
+
+def test_pitchfork_in_the_coupling_is_a_branch_point_at_beta_J_one():
+    """h = 0, sigma = 0: m = 0 loses stability at beta J = 1 where m = ±sqrt(...) branch off
+    (the cusp of the fold curves in (J, h))."""
+    diagram = cp.continuation(cp.load("social-choice", beta=1.0, h=0.0, sigma=0.0), "J",
+                              (0.0, 2.0))
+    points = [p for p in diagram.special_points if p.status == "converged"]
+    assert points and all(p.kind == "branch" for p in points)
+    assert all(abs(p.param - 1.0) < 1e-8 for p in points)
+
+
+def test_hysteresis_width_shrinks_with_heterogeneity_and_vanishes():
+    widths = []
+    for sigma in (0.0, 0.3, 0.6, 1.2):
+        folds = cp.continuation(cp.load("social-choice", J=1.5, sigma=sigma), "h",
+                                (-1, 1)).folds()
+        widths.append(folds[1].param - folds[0].param if folds else 0.0)
+    assert widths[0] > widths[1] > widths[2] > 0 and widths[3] == 0.0
+
+
+def slow_feedback(eps=0.05, c=0.0):
+    return cp.load("slow-feedback", sigma=0.0, eps=eps, c=c)
+
+
+def test_hopf_points_match_the_closed_form_and_the_planar_lyapunov_coefficient():
+    eps, J, k, b = 0.05, 2.0, 0.5, 0.2
+    diagram = cp.continuation(slow_feedback(eps), "c", (-1.5, 1.5),
+                              bounds={"X": (-1, 1), "y": (-15, 15)})
+    hopf = [p for p in diagram.special_points if p.kind == "hopf"]
+    s_H = (1 + b * eps) / J
+    X_H = np.sqrt(1 - s_H)
+    c_H = k * X_H + b * (np.arctanh(X_H) - J * X_H)
+    assert [p.status for p in hopf] == ["converged", "converged"]
+    assert abs(hopf[0].param + c_H) < 1e-10 and abs(hopf[1].param - c_H) < 1e-10
+    omega = np.sqrt((1 - J * s_H) * b / eps + k * s_H / eps)  # sqrt(det) at zero trace
+    assert abs(hopf[1].data["omega"] - omega) < 1e-8
+    # Kuznetsov's l1 writes x = 2 Re(z q), Guckenheimer & Holmes x = Re(z v): l1 = 4 a / omega
+    expected = 4 * planar_lyapunov(eps, J, k, b, X_H, c_H)
+    # the multilinear forms come from central differences (third derivatives with step
+    # 1e-3): relative accuracy ~1e-5
+    assert hopf[1].data["l1"] == pytest.approx(expected, rel=1e-4)
+    assert hopf[0].data["l1"] == pytest.approx(expected, rel=1e-4)  # symmetric point
+    check_invariants(diagram)
+
+
+def planar_lyapunov(eps, J, k, b, X, c):
+    """a / omega with a of Guckenheimer & Holmes (1983) eq. (3.4.11) for the planar system,
+    put in the form x' = -omega y + f, y' = omega x + g by the eigenvector basis."""
+    x, y = sp.symbols("x y")
+    Y = (c - k * X) / b
+    F = sp.Matrix([(-(X + x) + sp.tanh(J * (X + x) + Y + y)) / eps,
+                   -k * (X + x) - b * (Y + y) + c])
+    A = np.array(F.jacobian([x, y]).subs({x: 0, y: 0}).evalf(), dtype=float)
+    eig, vecs = np.linalg.eig(A)
+    i = int(np.argmax(eig.imag))
+    omega, v = eig[i].imag, vecs[:, i]
+    T = np.column_stack([v.real, -v.imag])  # T^-1 A T = [[0, -omega], [omega, 0]]
+    X1, X2 = sp.symbols("X1 X2")
+    local = sp.Matrix(T) * sp.Matrix([X1, X2])
+    G = sp.Matrix(np.linalg.inv(T)) * F.subs({x: local[0], y: local[1]})
+    f, g = G[0], G[1]
+    d = lambda e, *v: float(sp.diff(e, *v).subs({X1: 0, X2: 0}))  # noqa: E731
+    a = (d(f, X1, X1, X1) + d(f, X1, X2, X2) + d(g, X1, X1, X2) + d(g, X2, X2, X2)) / 16 \
+        + (d(f, X1, X2) * (d(f, X1, X1) + d(f, X2, X2))
+           - d(g, X1, X2) * (d(g, X1, X1) + d(g, X2, X2))
+           - d(f, X1, X1) * d(g, X1, X1) + d(f, X2, X2) * d(g, X2, X2)) / (16 * omega)
+    return a / omega
+
+
+def ode_population(N, J=2.0, sigma=0.3):
+    return cp.Model(micro=cp.ODE(rhs={"x": "-x + tanh(J*X_seen + a + h)"}, initial={"x": 0.0}),
+                    traits={"a": cp.Normal(0.0, "sigma")}, aggregates={"X": "x"},
+                    context={"X_seen": "X"}, parameters={"J": J, "h": 0.0, "sigma": sigma},
+                    timescale=0.01, population=N)
+
+
+def test_finite_population_folds_equal_those_of_its_empirical_distribution():
+    """A finite population of N units is the mean field of its own sampled traits."""
+    N = 300
+    finite = cp.continuation(ode_population(N), "h", (-1, 1), seed=5, bounds={"X": (-1, 1)})
+    traits = cp.simulate(ode_population(N), t_end=0.1, seed=5).traits["a"]
+    empirical = ode_population(N).replace(traits={"a": cp.Discrete(traits)},
+                                          population="mean-field")
+    reference = cp.continuation(empirical, "h", (-1, 1), bounds={"X": (-1, 1)})
+    for a, b in zip(finite.folds(), reference.folds()):
+        assert abs(a.param - b.param) < 1e-9
+
+
+def test_finite_population_folds_converge_to_the_mean_field_folds():
+    """A shift d of every trait shifts the folds by -d, and a change of the spread moves them
+    by dh/dsigma; with N sampled traits the sample mean has sd sigma/sqrt(N) and the sample
+    sd has sd sigma/sqrt(2N). The tolerance is 4 standard deviations of their effect."""
+    sigma = 0.3
+    limit = [p.param for p in cp.continuation(ode_population("mean-field"), "h", (-1, 1),
+                                              bounds={"X": (-1, 1)}).folds()]
+    wider = [p.param for p in cp.continuation(ode_population("mean-field", sigma=sigma + 0.01),
+                                              "h", (-1, 1), bounds={"X": (-1, 1)}).folds()]
+    slope = np.abs(np.subtract(wider, limit)) / 0.01
+    for N in (500, 5000):
+        folds = [p.param for p in cp.continuation(ode_population(N), "h", (-1, 1), seed=3,
+                                                  bounds={"X": (-1, 1)}).folds()]
+        sd = np.hypot(sigma / np.sqrt(N), slope * sigma / np.sqrt(2 * N))
+        assert np.all(np.abs(np.subtract(folds, limit)) < 4 * sd), (N, folds, limit)
+
+
+def test_analytic_and_finite_difference_jacobians_agree():
+    """The same model declared with strings (symbolic derivatives) and with Python callables
+    (central differences) has the same folds; the gap measures the compiled derivatives."""
+    strings = ode_population("mean-field")
+    callables = strings.replace(
+        micro=cp.ODE(rhs={"x": lambda x, J, X_seen, a, h: -x + np.tanh(J * X_seen + a + h)},
+                     initial={"x": 0.0}),
+        context={"X_seen": lambda X: X})
+    a = cp.continuation(strings, "h", (-1, 1), bounds={"X": (-1, 1)}).folds()
+    b = cp.continuation(callables, "h", (-1, 1), bounds={"X": (-1, 1)}).folds()
+    assert len(a) == len(b) == 2
+    for p, q in zip(a, b):
+        assert abs(p.param - q.param) < 1e-8
+
+
+def test_equilibria_of_curie_weiss_and_their_stability():
+    found = cp.equilibria(cp.load("social-choice", beta=1.0, J=2.0, sigma=0.0))
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m), 0.5, 1.0, xtol=1e-15)
+    assert [e["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-12)
+    assert [e.n_unstable for e in found] == [0, 1, 0]
+    # eps dm/dt = -m + tanh(2 m): the eigenvalue of the symmetric mode is (-1 + 2(1 - m^2))/eps
+    assert found[1].eigenvalues[0].real == pytest.approx((-1 + 2) / 0.1, rel=1e-9)
+    assert found[2].eigenvalues[0].real == pytest.approx((-1 + 2 * (1 - root**2)) / 0.1,
+                                                         rel=1e-9)
+
+
+def test_equilibria_with_a_macro_variable_by_deflated_newton():
+    """The norm model: n = m at rest, so m = tanh(beta((J + kappa) m + h)) for sigma = 0."""
+    model = cp.load("social-choice", norm=True, beta=1.0, J=1.5, kappa=0.5, sigma=0.0)
+    found = cp.equilibria(model)
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m), 0.5, 1.0, xtol=1e-15)
+    assert [e["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-10)
+    assert [e["n"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-10)
+    assert [e.stable for e in found] == [True, False, True]
+
+
+def test_large_population_stability_uses_the_structured_spectrum():
+    """Beyond the dense limit the leading eigenvalues come from shift-invert Arnoldi with
+    O(N) solves; they match the dense spectrum of a smaller copy of the same traits."""
+    model = ode_population(2000, J=0.5)
+    found = cp.equilibria(model, seed=2, bounds={"X": (-1, 1)})
+    assert len(found) == 1 and found[0].stable and not found[0].complete_spectrum
+    # with J = 0.5 < 1 the coupled mode is stable: all eigenvalues lie in [-1/eps, -(1-J)/eps]
+    eig = found[0].eigenvalues
+    assert np.all(eig.real < 0) and np.all(eig.real >= -100 - 1e-9)
+    assert eig[0].real <= -(1 - 0.5) * 100 * 0.99
