@@ -16,6 +16,7 @@ from ._errors import DeclarationError, SimulationError
 from .analysis._continuation import continuation
 from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
+from .analysis._fold_curve import FoldCurve, fold_curve
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -36,6 +37,7 @@ __all__ = [
     "Equilibria",
     "Equilibrium",
     "Fixed",
+    "FoldCurve",
     "Local",
     "LogNormal",
     "Macro",
@@ -57,6 +59,7 @@ __all__ = [
     "catalog",
     "continuation",
     "equilibria",
+    "fold_curve",
     "load",
     "logit",
     "read_model",

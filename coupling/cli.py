@@ -1,4 +1,5 @@
-"""The ``coupling`` command line: list the catalogue, simulate a model, run the demo.
+"""The ``coupling`` command line: list the catalogue, simulate a model, find its equilibria,
+continue them in a parameter, run the demo.
 
 Examples
 --------
@@ -7,6 +8,8 @@ Examples
     coupling models
     coupling simulate social-choice --set beta=2 --set h=0.1 --t-end 40 --json
     coupling simulate social-choice --set norm=true --population 1000 --seed 1 --plot run.png
+    coupling equilibria social-choice --set J=2 --set sigma=0 --json
+    coupling continue social-choice --param h --range -1 1 --plot diagram.png
     coupling demo --out coupling-demo
 """
 
@@ -69,34 +72,74 @@ def _fail(error, code):
 # --------------------------------------------------------------------------- parser
 def _parser():
     parser = _Parser(prog="coupling",
-                     description="Coupled micro-macro dynamics: simulate catalogue models.")
+                     description="Coupled micro-macro dynamics: simulate catalogue models, "
+                                 "find and continue their equilibria.")
     commands = parser.add_subparsers(title="commands", dest="command", required=True)
 
     models = commands.add_parser("models", help="list the catalogue of models")
     models.set_defaults(run=_models)
 
     simulate = commands.add_parser("simulate", help="simulate a catalogue model or a model file")
-    simulate.add_argument("model", help="catalogue name (see 'coupling models') or a JSON "
-                                        "model file")
-    simulate.add_argument("--set", dest="values", metavar="NAME=VALUE", action="append",
-                          type=_assignment, default=[],
-                          help="a parameter or model option (repeatable): a number, "
-                               "or true/false")
-    simulate.add_argument("--population", type=_population,
-                          help="unit count N or 'mean-field' (default: the model's)")
+    _add_model_arguments(simulate)
     simulate.add_argument("--t-end", type=_positive, metavar="T",
                           help="final time (default: the simulator's)")
-    simulate.add_argument("--seed", type=_seed, help="random seed (an integer >= 0)")
     simulate.add_argument("--plot", metavar="FILE", help="save a plot of the run to FILE")
     simulate.add_argument("--json", action="store_true",
                           help="print the run as a JSON document only")
     simulate.set_defaults(run=_simulate)
+
+    equilibria = commands.add_parser("equilibria",
+                                     help="all equilibria of a model, with their stability")
+    _add_model_arguments(equilibria)
+    _add_bound_argument(equilibria)
+    equilibria.add_argument("--json", action="store_true",
+                            help="print the equilibria as a JSON document only")
+    equilibria.set_defaults(run=_equilibria)
+
+    continuation = commands.add_parser("continue",
+                                       help="continue the equilibria in a parameter: "
+                                            "bifurcation diagram")
+    _add_model_arguments(continuation)
+    continuation.add_argument("--param", required=True, metavar="P",
+                              help="the parameter to vary")
+    continuation.add_argument("--range", required=True, nargs=2, type=_number,
+                              metavar=("LO", "HI"), help="the parameter range, LO < HI")
+    _add_bound_argument(continuation)
+    continuation.add_argument("--observable", metavar="NAME",
+                              help="aggregate or macro variable to report and plot "
+                                   "(default: the first aggregate)")
+    continuation.add_argument("--plot", metavar="FILE",
+                              help="save the bifurcation diagram to FILE")
+    continuation.add_argument("--json", action="store_true",
+                              help="print the diagram as a JSON document only")
+    continuation.set_defaults(run=_continue)
 
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
                       help="output directory (default: ./coupling-demo)")
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _add_model_arguments(command):
+    """The model to run and how: MODEL, ``--set``, ``--population``, ``--seed``."""
+    command.add_argument("model", help="catalogue name (see 'coupling models') or a JSON "
+                                       "model file")
+    command.add_argument("--set", dest="values", metavar="NAME=VALUE", action="append",
+                         type=_assignment, default=[],
+                         help="a parameter or model option (repeatable): a number, "
+                              "or true/false")
+    command.add_argument("--population", type=_population,
+                         help="unit count N or 'mean-field' (default: the model's)")
+    command.add_argument("--seed", type=_seed, help="random seed (an integer >= 0)")
+
+
+def _add_bound_argument(command):
+    """``--bound NAME=LO,HI``: the region searched for equilibria."""
+    command.add_argument("--bound", dest="bounds", metavar="NAME=LO,HI", action="append",
+                         type=_bound, default=[],
+                         help="the range of an aggregate or macro variable searched for "
+                              "equilibria (repeatable; default: the model's range)")
 
 
 def _assignment(text):
@@ -122,6 +165,22 @@ def _value(text):
         return float(text)
 
 
+def _bound(text):
+    """``"name=lo,hi"`` as ``(name, (lo, hi))`` with finite ``lo < hi``."""
+    name, equals, raw = text.partition("=")
+    name = name.strip()
+    try:
+        lo, hi = map(float, raw.split(","))
+    except ValueError:
+        lo = hi = math.nan
+    if not equals or not name.isidentifier() or not (math.isfinite(lo) and math.isfinite(hi)):
+        raise argparse.ArgumentTypeError(f"expected NAME=LO,HI with finite numbers, "
+                                         f"got {text!r}")
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"{name}: expected LO < HI, got {raw!r}")
+    return name, (lo, hi)
+
+
 def _population(text):
     if text == "mean-field":
         return text
@@ -135,6 +194,16 @@ def _seed(text):
     if text.isdigit():
         return int(text)
     raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def _positive(text):
@@ -203,16 +272,179 @@ def _summary(trajectory):
     tr = trajectory
     final = tr.final()
     width = max(map(len, final), default=0)
-    parameters = ", ".join(f"{name}={value:g}" for name, value in tr.parameters.items())
-    lines = [f"model       {tr.model}",
-             f"parameters  {parameters}",
-             f"population  {tr.population}",
+    lines = [*_header(tr.model, tr.parameters, tr.population),
              f"method      {tr.method}",
              f"status      {tr.message}",
              f"final values at t = {tr.t[-1]:g}:"]
     lines += [f"  {name:<{width}}  {value:.6g}" for name, value in final.items()]
     lines.append(f"jumps       {len(tr.jumps)}")
     return "\n".join(lines)
+
+
+LEADING_EIGENVALUES = 6
+"""Eigenvalues reported per equilibrium (largest real part first)."""
+
+
+def _equilibria(args):
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    found = cp.equilibria(model, bounds=dict(args.bounds), population=population,
+                          seed=args.seed)
+    record = {"model": model.name, "parameters": model.parameters,
+              "population": _population_name(population),
+              "equilibria": [_equilibrium_record(e) for e in found]}
+    if args.json:
+        print(json.dumps(_plain(record), allow_nan=False))
+    else:
+        print(_equilibria_table(record))
+    return 0
+
+
+def _equilibrium_record(equilibrium):
+    """One equilibrium as a JSON-ready mapping (before :func:`_plain`)."""
+    e = equilibrium
+    leading = e.eigenvalues[:LEADING_EIGENVALUES]
+    return {"state": {**e.macro, **e.aggregates}, "stable": e.stable,
+            "n_unstable": e.n_unstable, "eigenvalues": np.column_stack((leading.real,
+                                                                         leading.imag)),
+            "residual": e.residual}
+
+
+def _equilibria_table(record):
+    """The equilibria for a person: one row each, with the state and its stability."""
+    lines = _header(record["model"], record["parameters"], record["population"])
+    found = record["equilibria"]
+    if not found:
+        return "\n".join([*lines, "no equilibria found in the region searched"])
+    names = list(found[0]["state"])
+    headings = ("#", *names, "stable", "unstable", "leading Re(eig)")
+    widths = (3, *_number_widths(names), 8, 10, 17)
+    lines += [f"{_counted(len(found), 'equilibrium', 'equilibria')}:", _row(headings, widths)]
+    for i, e in enumerate(found):
+        lines.append(_row((i, *(f"{e['state'][n]:.6g}" for n in names),
+                           "yes" if e["stable"] else "no", e["n_unstable"],
+                           f"{e['eigenvalues'][0][0]:.6g}"), widths))
+    return "\n".join(lines)
+
+
+def _continue(args):
+    lo, hi = args.range
+    if not lo < hi:
+        raise UsageError(f"argument --range: expected LO < HI, got {lo:g} {hi:g}")
+    model = _load(args.model, dict(args.values))
+    if args.observable is not None and args.observable not in _observables(model):
+        raise KeyError(f"--observable: no aggregate or macro variable {args.observable!r}; "
+                       f"the model has {list(_observables(model))}")
+    population = model.population if args.population is None else args.population
+    diagram = cp.continuation(model, args.param, (lo, hi), population=population,
+                              seed=args.seed, bounds=dict(args.bounds))
+    if args.plot:
+        _pyplot()  # selects Agg before the diagram's plot imports pyplot
+        _save_figure(diagram.plot(args.observable).figure, args.plot)
+    if args.json:
+        record = {"model": diagram.model, "parameter": diagram.parameter,
+                  "parameters": model.parameters, "population": _population_name(population),
+                  **_diagram_record(diagram)}
+        print(json.dumps(_plain(record), allow_nan=False))
+    else:
+        print(_diagram_summary(diagram, (lo, hi), model.parameters,
+                               _population_name(population),
+                               args.observable or _observables(model)[0]))
+    return 0
+
+
+def _observables(model):
+    """The names a bifurcation diagram records: aggregates (not network-local), macro."""
+    return (*(name for name, aggregate in model.aggregates.items()
+              if not isinstance(aggregate, cp.Local)), *model.macro)
+
+
+def _diagram_record(diagram):
+    """Special points and branches as JSON-ready mappings (before :func:`_plain`)."""
+    names = diagram.macro_names + diagram.aggregate_names
+    points = [{"kind": p.kind, "param": p.param, "state": p.state, "interval": p.interval,
+               "status": p.status, "branch": p.branch, "data": p.data}
+              for p in diagram.special_points]
+    branches = [{"param": b.param, "stable": b.stable, "n_unstable": b.n_unstable,
+                 **{name: diagram.observable(b, name) for name in names},
+                 "message": b.message} for b in diagram.branches]
+    return {"special_points": points, "branches": branches}
+
+
+def _diagram_summary(diagram, interval, parameters, population, observable):
+    """The branches and special points for a person."""
+    lines = _header(diagram.model, parameters, population)
+    lines.append(f"continued   {diagram.parameter} from {interval[0]:g} to {interval[1]:g}")
+    return "\n".join(lines + _branches_table(diagram, observable)
+                     + _special_points_table(diagram))
+
+
+def _branches_table(diagram, observable):
+    """One row per branch: points, ranges of the parameter and ``observable``, its end."""
+    p = diagram.parameter
+    headings = ("#", "points", f"{p} min", f"{p} max", f"{observable} min",
+                f"{observable} max")
+    widths = (3, 8, *_number_widths(headings[2:]))
+    heading = _counted(len(diagram.branches), "branch", "branches")
+    if not diagram.branches:
+        return [heading]
+    lines = [f"{heading}:", _row(headings, widths) + "   ended"]
+    for i, branch in enumerate(diagram.branches):
+        values = diagram.observable(branch, observable)
+        ranges = (branch.param.min(), branch.param.max(), values.min(), values.max())
+        lines.append(_row((i, len(branch), *(f"{v:.6g}" for v in ranges)), widths)
+                     + f"   {branch.message or 'at the ends of the range'}")
+    return lines
+
+
+def _special_points_table(diagram):
+    """One row per special point: kind, branch, parameter (12 digits), state, status."""
+    points = diagram.special_points
+    names = diagram.macro_names + diagram.aggregate_names
+    widths = (8, 8, 20, *_number_widths(names), 11)
+    heading = _counted(len(points), "special point", "special points")
+    if not points:
+        return [heading]
+    lines = [f"{heading}:", _row(("kind", "branch", diagram.parameter, *names, "status"),
+                                 widths)]
+    for point in points:
+        data = "".join(f"  {key}={value:.6g}" for key, value in point.data.items())
+        lines.append(_row((point.kind, point.branch, f"{point.param:.12g}",
+                           *(f"{point.state[n]:.6g}" for n in names), point.status), widths)
+                     + data)
+    return lines
+
+
+def _counted(n, singular, plural):
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _number_widths(headings):
+    """Column widths for numbers printed with ``:.6g`` under ``headings``."""
+    return [max(len(heading), 12) + 2 for heading in headings]
+
+
+def _header(model, parameters, population):
+    """The first lines of a summary: model name, parameter values, population."""
+    return [f"model       {model}",
+            f"parameters  {_parameter_values(parameters)}",
+            f"population  {population}"]
+
+
+def _parameter_values(parameters):
+    return ", ".join(f"{name}={value:g}" for name, value in parameters.items())
+
+
+def _population_name(population):
+    """``"mean-field"`` or the unit count N."""
+    return population if isinstance(population, int) else str(population)
+
+
+def _row(cells, widths):
+    """A table row: the first cell left-aligned, the others right-aligned."""
+    first, *rest = cells
+    return f"  {first!s:<{widths[0]}}" + "".join(f"{cell:>{width}}"
+                                                for cell, width in zip(rest, widths[1:]))
 
 
 def _pyplot():
@@ -258,8 +490,8 @@ def _demo(args):
 
 def _demo_header():
     model = cp.load(DEFAULT_MODEL)
-    parameters = ", ".join(f"{name}={value:g}" for name, value in model.parameters.items())
-    return f"coupling demo: {DEFAULT_MODEL} ({parameters}, eps={model.eps():g})"
+    return (f"coupling demo: {DEFAULT_MODEL} ({_parameter_values(model.parameters)}, "
+            f"eps={model.eps():g})")
 
 
 def _trajectories_section(out):
@@ -306,7 +538,7 @@ def _convergence_panel(ax):
 
 
 def _blues(n):
-    """``n`` blues from light to dark (small to large populations)."""
+    """``n`` blues from light to dark (small to large populations or spreads)."""
     from matplotlib import colormaps
 
     return colormaps["Blues"](np.linspace(0.4, 0.9, n))
@@ -348,13 +580,101 @@ def _regime_change_panel(ax):
     return lines
 
 
-def _row(cells, widths):
-    """A table row of summary.txt: the first cell left-aligned, the others right-aligned."""
-    first, *rest = cells
-    return f"  {first!s:<{widths[0]}}" + "".join(f"{cell:>{width}}"
-                                                for cell, width in zip(rest, widths[1:]))
+FIELD_RANGE = (-1.0, 1.0)
+DEMO_SIGMAS = (0.1, 0.3, 0.6, 1.0)
+"""Taste heterogeneities of panel (d), from below to above the cusp where the folds meet."""
 
 
-DEMO_SECTIONS = (_trajectories_section,)
+def _bifurcation_section(out):
+    """``bifurcation.png``: (c) equilibria of m against the field h, (d) heterogeneity
+    removes the hysteresis.
+
+    Returns
+    -------
+    paths : list of Path
+        The files written.
+    lines : list of str
+        Summary lines.
+    """
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    lines = _diagram_panel(left) + [""] + _heterogeneity_panel(right)
+    path = out / "bifurcation.png"
+    _save_figure(figure, path)
+    return [path], lines
+
+
+def _diagram_panel(ax):
+    """Panel (c): the bifurcation diagram of the default model, its bistable range shaded."""
+    model = cp.load(DEFAULT_MODEL)
+    sigma = model.parameters["sigma"]
+    diagram = cp.continuation(model, "h", FIELD_RANGE)
+    diagram.plot("m", ax=ax)
+    folds = sorted(point.param for point in diagram.folds())
+    lines = [f"(c) Equilibria of m against the field h (sigma = {sigma:g}, "
+             f"{FIELD_RANGE[0]:g} <= h <= {FIELD_RANGE[1]:g})", f"  {_folds_text(folds)}"]
+    if len(folds) > 1:
+        ax.axvspan(folds[0], folds[-1], color="tab:orange", alpha=0.15,
+                   label="bistable: hysteresis")
+    pushes = {push: style["color"] for push, _, style in REGIME_RUNS}
+    for push, color in pushes.items():
+        ax.axvline(push, color=color, lw=1.0, ls=":", label=f"push h = {push:g} of (b)")
+        where = ("inside the bistable range: m recovers" if len(folds) > 1 and
+                 folds[0] < push < folds[-1] else "outside the bistable range: m tips")
+        lines.append(f"  the push h = {push:g} of (b) lies {where}")
+    ax.axhline(0.0, color="0.7", lw=0.6)
+    ax.set(xlabel="field h", ylabel="mean choice m",
+           title=f"(c) equilibria against the field h (σ = {sigma:g})")
+    ax.legend(loc="upper left", framealpha=0.95, edgecolor="none")
+    return lines
+
+
+def _heterogeneity_panel(ax):
+    """Panel (d): diagrams for several taste heterogeneities sigma on one axes."""
+    model = cp.load(DEFAULT_MODEL)
+    lines = ["(d) Heterogeneity removes the hysteresis: folds of m against h by taste "
+             "spread sigma",
+             "  sigma   folds and hysteresis width"]
+    colors = _blues(len(DEMO_SIGMAS))
+    for sigma, color in zip(DEMO_SIGMAS, colors):
+        diagram = cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
+        folds = sorted(point.param for point in diagram.folds())
+        width = f"width {folds[-1] - folds[0]:.3f}" if len(folds) > 1 else "no hysteresis"
+        _draw_branches(ax, diagram, "m", color=color, label=f"σ = {sigma:g}: {width}")
+        for point in diagram.folds():
+            ax.plot(point.param, point.state["m"], "o", color=color, ms=5)
+        lines.append(f"  {sigma:<8g}{_folds_text(folds)}")
+    ax.plot([], [], "-", color="0.3", label="stable")
+    ax.plot([], [], "--", color="0.3", label="unstable (dots: folds)")
+    ax.axhline(0.0, color="0.7", lw=0.6)
+    ax.set(xlabel="field h", ylabel="mean choice m",
+           title="(d) taste heterogeneity σ shrinks the hysteresis loop")
+    ax.legend(loc="upper left", framealpha=0.95, edgecolor="none")
+    return lines
+
+
+def _folds_text(folds):
+    """The fold positions ``folds`` (sorted) and the hysteresis width between them."""
+    if not folds:
+        return "no folds: no hysteresis"
+    text = "folds at h = " + ", ".join(f"{h:+.6f}" for h in folds)
+    if len(folds) > 1:
+        text += f"; hysteresis width {folds[-1] - folds[0]:.6f}"
+    return text
+
+
+def _draw_branches(ax, diagram, name, **style):
+    """The branches of ``diagram`` in one style: stable parts solid, unstable ones dashed."""
+    for i, branch in enumerate(diagram.branches):
+        values = diagram.observable(branch, name)
+        for stable, line in ((True, "-"), (False, "--")):
+            mask = branch.stable == stable
+            near = np.convolve(mask, [1, 1, 1], mode="same") > 0  # runs meet at a change
+            ax.plot(branch.param, np.where(near, values, np.nan), line,
+                    lw=1.8 if stable else 1.0, **style)
+            style.pop("label", None)  # one legend entry per diagram
+
+
+DEMO_SECTIONS = (_trajectories_section, _bifurcation_section)
 """Demo sections: each takes the output directory, writes its files and returns
 ``(paths written, summary lines)``."""

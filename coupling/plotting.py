@@ -94,3 +94,35 @@ def plot_diagram(diagram, observable=None, *, ax=None):
     ax.set_title(f"{diagram.model}: equilibria of {name} against {diagram.parameter}")
     ax.legend(loc="best", frameon=False)
     return ax
+
+
+def plot_fold_curve(curve, *, ax=None, shade=True, grid=15, **options):
+    """Fold curves in the (p1, p2) plane; cusps and Bogdanov–Takens points marked.
+
+    With ``shade=True`` the plane is shaded by the number of equilibria, counted on a
+    ``grid`` x ``grid`` lattice (``options`` go to :func:`~coupling.equilibria`).
+    """
+    ax = _axes(ax)
+    p1, p2 = curve.parameters
+    if shade:
+        from matplotlib.colors import BoundaryNorm
+
+        xs, ys, counts = curve.equilibrium_counts(grid, **options)
+        levels = np.arange(counts.min(), counts.max() + 2) - 0.5
+        cells = ax.pcolormesh(xs, ys, counts, shading="nearest", cmap="Blues", alpha=0.6,
+                              norm=BoundaryNorm(levels, 256))
+        bar = ax.figure.colorbar(cells, ax=ax, ticks=np.arange(counts.min(),
+                                                                counts.max() + 1))
+        bar.set_label("number of equilibria (grid cells)")
+    for i, points in enumerate(curve.curves):
+        ax.plot(points[:, 0], points[:, 1], color="tab:red", lw=1.8,
+                label="fold curve" if i == 0 else None)
+    for point in curve.special_points:
+        ax.plot(point.param, point.data["p2"], "k*", ms=10, zorder=3)
+        ax.annotate({"cusp": "CP", "bt": "BT"}[point.kind], (point.param, point.data["p2"]),
+                    xytext=(6, -10), textcoords="offset points")
+    (a0, a1), (b0, b1) = curve.bounds
+    ax.set(xlim=(a0, a1), ylim=(b0, b1), xlabel=p1, ylabel=p2,
+           title=f"folds in ({p1}, {p2})")
+    ax.legend(loc="upper left", frameon=False)
+    return ax

@@ -1,4 +1,5 @@
-"""The ``coupling`` command line: models, simulate, demo, and its error reporting."""
+"""The ``coupling`` command line: models, simulate, equilibria, continue, demo, and its error
+reporting."""
 
 import json
 import subprocess
@@ -11,6 +12,8 @@ from scipy import optimize
 from coupling import cli
 
 CURIE_WEISS = ["--set", "beta=2", "--set", "J=1", "--set", "sigma=0", "--set", "h=0"]
+BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
+CONTINUE_H = ["continue", "social-choice", *BISTABLE, "--param", "h", "--range", "-1", "1"]
 
 
 def _strict_json(text):
@@ -93,6 +96,79 @@ def test_simulate_plot_writes_a_png(tmp_path, capsys):
     assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 1000
 
 
+def test_equilibria_json_of_the_curie_weiss_model(capsys):
+    """beta J = 2, sigma = h = 0: m = 0 is a saddle between the roots +-m* of m = tanh(2 m)."""
+    assert cli.main(["equilibria", "social-choice", *BISTABLE, "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m), 0.5, 1.0, xtol=1e-14)
+    found = record["equilibria"]
+    assert (record["model"], record["population"]) == ("social-choice", "mean-field")
+    assert record["parameters"] == {"beta": 1.0, "J": 2.0, "h": 0.0, "sigma": 0.0}
+    assert [e["state"]["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-6)
+    assert [e["stable"] for e in found] == [True, False, True]
+    assert [e["n_unstable"] for e in found] == [0, 1, 0]
+    for e in found:
+        assert e["state"]["adopters"] == pytest.approx((1 + e["state"]["m"]) / 2, abs=1e-12)
+        assert e["residual"] < 1e-10
+        re, im = np.array(e["eigenvalues"]).T
+        assert 1 <= re.size <= cli.LEADING_EIGENVALUES and np.all(np.diff(re) <= 1e-9)
+        assert (re[0] > 0) == (not e["stable"]) and np.all(im == 0)
+
+
+def test_equilibria_table_for_people(tmp_path, capsys):
+    """A model file, and bounds that keep only the upper equilibrium."""
+    import coupling as cp
+
+    path = tmp_path / "bistable.json"
+    cp.write_model(cp.load("social-choice", J=2.0, sigma=0.0), path)
+    assert cli.main(["equilibria", str(path), "--bound", "m=0.5,1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "population  mean-field" in lines
+    assert lines[3] == "1 equilibrium:"
+    assert lines[4].split() == ["#", "m", "adopters", "stable", "unstable", "leading",
+                                "Re(eig)"]
+    assert lines[5].split()[:5] == ["0", "0.957504", "0.978752", "yes", "0"]
+
+
+def test_continue_json_folds_of_the_curie_weiss_model(capsys):
+    """m = tanh(J m + h) folds where J (1 - m^2) = 1: at h = +-(J m_f - atanh m_f)."""
+    assert cli.main([*CONTINUE_H, "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    J = 2.0
+    m_f = np.sqrt(1 - 1 / J)
+    h_f = J * m_f - np.arctanh(m_f)
+    folds = [p for p in record["special_points"] if p["kind"] == "fold"]
+    assert (record["model"], record["parameter"]) == ("social-choice", "h")
+    assert record["parameters"] == {"beta": 1.0, "J": 2.0, "h": 0.0, "sigma": 0.0}
+    assert len(record["special_points"]) == len(folds) == 2
+    assert abs(folds[0]["param"] + h_f) < 1e-10 and abs(folds[1]["param"] - h_f) < 1e-10
+    assert [p["state"]["m"] for p in folds] == pytest.approx([m_f, -m_f], abs=1e-8)
+    for point in folds:
+        lo, hi = point["interval"]
+        assert lo <= point["param"] <= hi
+        assert (point["status"], point["branch"], point["data"]) == ("converged", 0, {})
+    (branch,) = record["branches"]
+    assert set(branch) == {"param", "stable", "n_unstable", "m", "adopters", "message"}
+    n = len(branch["param"])
+    assert all(len(branch[key]) == n for key in ("stable", "n_unstable", "m", "adopters"))
+    assert (min(branch["param"]), max(branch["param"])) == (-1.0, 1.0)
+    assert branch["stable"] == [k == 0 for k in branch["n_unstable"]]
+    assert set(branch["n_unstable"]) == {0, 1} and branch["message"] == ""
+
+
+def test_continue_summary_for_people_and_plot(tmp_path, capsys):
+    path = tmp_path / "diagram.png"
+    assert cli.main([*CONTINUE_H, "--observable", "adopters", "--plot", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 1000
+    assert "continued   h from -1 to 1" in out
+    assert "1 branch:" in out and "adopters min" in out and "at the ends of the range" in out
+    assert "2 special points:" in out
+    folds = [line.split() for line in out.splitlines() if line.startswith("  fold ")]
+    assert [fold[2] for fold in folds] == ["-0.532839975354", "0.532839975354"]
+    assert [fold[-1] for fold in folds] == ["converged", "converged"]
+
+
 @pytest.mark.parametrize("argv, culprit", [
     (["simulate", "no-such-model"], "no-such-model"),
     (["simulate", "social-choice", "--set", "betta=2"], "betta"),
@@ -104,6 +180,27 @@ def test_simulate_plot_writes_a_png(tmp_path, capsys):
     (["simulate", "social-choice", "--population", "0"], "--population"),
     (["simulate", "social-choice", "--seed", "-3"], "--seed"),
     (["simulate", "social-choice", "--plot", "run.xyz"], "xyz"),
+    (["continue", "social-choice", "--param", "betta", "--range", "0", "1"], "betta"),
+    (["continue", "social-choice", "--range", "0", "1"], "--param"),
+    (["continue", "social-choice", "--param", "h", "--range", "1", "-1"], "--range"),
+    (["continue", "social-choice", "--param", "h", "--range", "0", "0"], "--range"),
+    (["continue", "social-choice", "--param", "h", "--range", "0", "high"], "high"),
+    (["continue", "social-choice", "--param", "h", "--range", "0", "inf"], "--range"),
+    (["continue", "social-choice", "--param", "h", "--range", "0"], "--range"),
+    (["continue", "social-choice", "--param", "h"], "--range"),
+    (["continue", "social-choice", "--param", "h", "--range", "-1", "1", "--observable",
+      "mm"], "mm"),
+    (["continue", "social-choice", "--param", "h", "--range", "-1", "1", "--bound", "m"],
+     "--bound"),
+    (["equilibria", "social-choice", "--bound", "m=0"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "m=0;1"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "m=0,1,2"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "m=0,nan"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "=0,1"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "m=1,0"], "--bound"),
+    (["equilibria", "social-choice", "--bound", "mm=0,1"], "mm"),
+    (["equilibria", "social-choice", "--population", "100"], "population"),
+    (["equilibria", "no-such-model"], "no-such-model"),
     (["simulate"], "model"),
     (["frobnicate"], "frobnicate"),
     ([], "command"),
@@ -126,16 +223,24 @@ def test_plain_turns_non_finite_numbers_into_null():
     assert cli._plain(record) == {"x": [1.0, None, None], "y": [None, 2], "z": {"n": 3}}
 
 
-def test_demo_writes_the_figure_and_the_summary(tmp_path, capsys):
+def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert cli.main(["demo", "--out", str(out)]) == 0
-    figure, summary = out / "trajectories.png", out / "summary.txt"
-    assert figure.read_bytes().startswith(b"\x89PNG")
+    summary = out / "summary.txt"
+    for name in ("trajectories.png", "bifurcation.png"):
+        assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
     for n in cli.DEMO_POPULATIONS:
         assert f"\n  {n} " in text
     assert "recovers" in text and "hysteresis" in text
+    assert "folds at h = -0.159976, +0.159976; hysteresis width 0.319953" in text
+    assert "lies inside the bistable range" in text and "lies outside" in text
+    rows = {float(line.split()[0]): line for line in text.splitlines()[-len(cli.DEMO_SIGMAS):]}
+    assert list(rows) == list(cli.DEMO_SIGMAS)
+    assert "no folds: no hysteresis" in rows[1.0]
+    widths = [float(rows[s].rsplit(" ", 1)[1]) for s in cli.DEMO_SIGMAS[:-1]]
+    assert widths == sorted(widths, reverse=True)
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "summary.txt" in printed
 
@@ -144,4 +249,4 @@ def test_python_dash_m_runs_the_command_line():
     done = subprocess.run([sys.executable, "-m", "coupling", "models"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("social-choice")
+    assert any(line.startswith("social-choice ") for line in done.stdout.splitlines())

@@ -217,3 +217,33 @@ def test_large_population_stability_uses_the_structured_spectrum():
     eig = found[0].eigenvalues
     assert np.all(eig.real < 0) and np.all(eig.real >= -100 - 1e-9)
     assert eig[0].real <= -(1 - 0.5) * 100 * 0.99
+
+
+def test_fold_curve_of_curie_weiss_and_its_cusp():
+    """Folds in (h, J): h = ±(J m_f - atanh(m_f)), m_f = sqrt(1 - 1/J), meeting in the cusp
+    at J = 1, h = 0."""
+    curve = cp.fold_curve(cp.load("social-choice", sigma=0.0), "h", "J", (-1, 1), (0.5, 2))
+    assert len(curve.curves) == 1
+    h, J = curve.curves[0].T
+    m_f = np.sqrt(1 - 1 / J)
+    assert np.max(np.abs(np.abs(h) - (J * m_f - np.arctanh(m_f)))) < 1e-10
+    (cusp,) = curve.special_points
+    assert cusp.kind == "cusp" and cusp.status == "converged"
+    assert abs(cusp.param) < 1e-8 and abs(cusp.data["p2"] - 1.0) < 1e-8
+
+
+def test_fold_curve_meets_the_hopf_condition_at_bogdanov_takens_points():
+    """slow-feedback with weak feedback k = 0.1 keeps its folds: det = 0 at s = b/(Jb - k),
+    whatever eps; the trace vanishes there too at eps = k / (b (Jb - k)) = 5/3."""
+    J, k, b = 2.0, 0.1, 0.2
+    model = cp.load("slow-feedback", sigma=0.0, k=k, eps=1.0)
+    curve = cp.fold_curve(model, "c", "eps", (-1, 1), (0.5, 3.0),
+                          bounds={"X": (-1, 1), "y": (-15, 15)})
+    bt = [p for p in curve.special_points if p.kind == "bt"]
+    s = b / (J * b - k)
+    X = np.sqrt(1 - s)
+    c = k * X + b * (np.arctanh(X) - J * X)
+    assert len(bt) == 2 and all(p.status == "converged" for p in bt)
+    for p in bt:
+        assert abs(p.data["p2"] - k / (b * (J * b - k))) < 1e-8
+        assert abs(abs(p.param) - abs(c)) < 1e-8

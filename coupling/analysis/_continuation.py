@@ -273,7 +273,7 @@ class _Tracer:
         span = (a["w"][-1], b["w"][-1], p) if kind == "fold" else (a["w"][-1], b["w"][-1])
         self.special.append(SpecialPoint(kind=kind, param=float(p), state=state,
                                          interval=(min(span), max(span)), status=status,
-                                         branch=branch, data=data))
+                                         branch=branch, data=data, u=u.copy()))
 
     def _locate_fold(self, a, b):
         """Newton on the minimally augmented system {F = 0, g = 0}."""

@@ -27,6 +27,8 @@ class SpecialPoint:
     data : dict
         Extra information: the Hopf frequency ``omega`` and first Lyapunov coefficient
         ``l1`` (negative: supercritical).
+    u : ndarray
+        The full flat micro-macro state there (to start further analyses from).
     """
 
     kind: str
@@ -36,6 +38,7 @@ class SpecialPoint:
     status: str
     branch: int
     data: dict = field(default_factory=dict)
+    u: np.ndarray = field(default=None, repr=False)
 
 
 @dataclass

@@ -131,6 +131,8 @@ class UnitMatrix:
 
 def _lu(matrix):
     """LU factors of a small dense matrix; raises LinAlgError if it is singular."""
+    if not np.all(np.isfinite(matrix)):
+        raise np.linalg.LinAlgError("non-finite structured matrix")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.LinAlgWarning)
         factor = la.lu_factor(matrix)

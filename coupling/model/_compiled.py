@@ -62,7 +62,8 @@ class Compiled:
                 names = tuple(sorted(set(self.names) | set(wrt)))
                 self._jacobians[wrt] = (names, lambdify(names, entries))
             names, function = self._jacobians[wrt]
-            flat = function(*[env[n] for n in names])
+            with np.errstate(over="ignore", invalid="ignore"):  # checked by the callers
+                flat = function(*[env[n] for n in names])
             return [list(flat[i * len(wrt):(i + 1) * len(wrt)]) for i in range(len(self.exprs))]
         return _central_differences(self, env, wrt)
 
