@@ -635,12 +635,11 @@ def _heterogeneity_panel(ax):
     lines = ["(d) Heterogeneity removes the hysteresis: folds of m against h by taste "
              "spread sigma",
              "  sigma   folds and hysteresis width"]
-    colors = _blues(len(DEMO_SIGMAS))
-    for sigma, color in zip(DEMO_SIGMAS, colors):
+    for sigma, color in zip(DEMO_SIGMAS, _blues(len(DEMO_SIGMAS))):
         diagram = cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
         folds = sorted(point.param for point in diagram.folds())
         width = f"width {folds[-1] - folds[0]:.3f}" if len(folds) > 1 else "no hysteresis"
-        _draw_branches(ax, diagram, "m", color=color, label=f"σ = {sigma:g}: {width}")
+        _draw_branches(ax, diagram, "m", f"σ = {sigma:g}: {width}", color=color)
         for point in diagram.folds():
             ax.plot(point.param, point.state["m"], "o", color=color, ms=5)
         lines.append(f"  {sigma:<8g}{_folds_text(folds)}")
@@ -663,16 +662,17 @@ def _folds_text(folds):
     return text
 
 
-def _draw_branches(ax, diagram, name, **style):
-    """The branches of ``diagram`` in one style: stable parts solid, unstable ones dashed."""
-    for i, branch in enumerate(diagram.branches):
+def _draw_branches(ax, diagram, name, label, **style):
+    """The branches of ``diagram`` in one style, under one legend ``label``: stable parts
+    solid, unstable ones dashed."""
+    for branch in diagram.branches:
         values = diagram.observable(branch, name)
         for stable, line in ((True, "-"), (False, "--")):
-            mask = branch.stable == stable
-            near = np.convolve(mask, [1, 1, 1], mode="same") > 0  # runs meet at a change
+            runs = (branch.stable == stable).astype(int)
+            near = np.convolve(runs, [1, 1, 1], mode="same") > 0  # runs meet at a change
             ax.plot(branch.param, np.where(near, values, np.nan), line,
-                    lw=1.8 if stable else 1.0, **style)
-            style.pop("label", None)  # one legend entry per diagram
+                    lw=1.8 if stable else 1.0, label=label, **style)
+            label = None
 
 
 DEMO_SECTIONS = (_trajectories_section, _bifurcation_section)

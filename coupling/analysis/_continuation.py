@@ -193,7 +193,12 @@ class _Tracer:
                 fixed = self.hi if w_pred[-1] > self.hi else self.lo
                 if w[-1] == fixed:  # at the end of the interval, heading out
                     return points, ""
+                w_pred[-1] = fixed  # never evaluate outside the interval
             w_new, iterations = self.correct(w_pred, tau, fixed_p=fixed)
+            if w_new is not None and not self.lo <= w_new[-1] <= self.hi:
+                fixed = self.hi if w_new[-1] > self.hi else self.lo  # land on the end
+                w_pred[-1] = fixed
+                w_new, iterations = self.correct(w_pred, tau, fixed_p=fixed)
             if w_new is None:
                 ds /= 2
                 if ds < self.ds_min:
@@ -268,9 +273,9 @@ class _Tracer:
         Z, y = s.unpack(u)
         state = dict(zip(s.macro_names, y.tolist()))
         state.update(zip(s.global_aggregates, s.aggregates(Z)[0].tolist()))
-        # the parameter range of the bracketing segment; it includes a fold's own value,
-        # since a fold is an extremum of the parameter along the branch
-        span = (a["w"][-1], b["w"][-1], p) if kind == "fold" else (a["w"][-1], b["w"][-1])
+        # the parameter range of the bracketing segment and of the point itself (a fold, or
+        # a pitchfork seen from its side branch, is an extremum of the parameter there)
+        span = (a["w"][-1], b["w"][-1], p)
         self.special.append(SpecialPoint(kind=kind, param=float(p), state=state,
                                          interval=(min(span), max(span)), status=status,
                                          branch=branch, data=data, u=u.copy()))

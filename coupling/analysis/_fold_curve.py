@@ -23,7 +23,7 @@ import numpy as np
 from .._errors import DeclarationError
 from ._continuation import continuation
 from ._diagram import SpecialPoint
-from ._problem import EquilibriumProblem
+from ._problem import EquilibriumProblem, shifted_solver
 
 
 @dataclass
@@ -223,12 +223,22 @@ class _FoldTracer:
         return all(lo <= x <= hi for x, (lo, hi) in zip(W[self.n:], self.box))
 
     def trace(self, W):
-        self.border = W[:self.n] * 0 + 1.0
+        # the null vector of J at the fold, by one step of inverse iteration, borders J
+        probe = np.random.default_rng(0).standard_normal(self.n)
+        v = shifted_solver(self.J(W), 1e-7).solve(probe)
+        self.border = v / np.linalg.norm(v)
         _, _, _, _, v, _ = self.augmented(W)
         self.border = self.theta * v / np.linalg.norm(self.theta * v)
-        start = np.zeros(W.size)
-        start[self.n + 1] = 1.0  # first along p2
-        tau0 = self.tangent(W, start)
+        for axis in (1, 0):  # the initial direction fixes d p2 (or, where singular, d p1)
+            start = np.zeros(W.size)
+            start[self.n + axis] = 1.0
+            try:
+                tau0 = self.tangent(W, start)
+                break
+            except np.linalg.LinAlgError:
+                continue
+        else:
+            return
         halves = [self._walk(W, d * tau0) for d in (1.0, -1.0)]
         points = halves[1][::-1] + halves[0][1:]
         self._store(points)

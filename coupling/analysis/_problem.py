@@ -142,7 +142,7 @@ class EquilibriumProblem:
             shifts.add(float(blocks.real.max()) + 1e-6)
         found = []
         for sigma in sorted(shifts):
-            shifted = _shift(J, sigma)
+            shifted = shifted_solver(J, sigma)
             op = spla.LinearOperator((n, n), matvec=shifted.solve, dtype=float)
             vals = spla.eigs(op, k=min(count, n - 2), which="LM", return_eigenvectors=False,
                              tol=1e-10)
@@ -158,7 +158,7 @@ def count_unstable(eigenvalues):
     return int(np.sum(eigenvalues.real > 1e-9 * scale))
 
 
-def _shift(J, sigma):
+def shifted_solver(J, sigma):
     from ..dynamics._linalg import LowRankSolver
 
     eye_k = np.eye(J.k)[None]
