@@ -137,7 +137,6 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=801, star
 
 
 def _bounds(problem, bounds):
-    s = problem.system
     bounds = dict(bounds or {})
     unknown = set(bounds) - set(problem.coupling_names)
     if unknown:
@@ -153,7 +152,6 @@ def _bounds(problem, bounds):
         if not lo < hi:
             raise ValueError(f"bounds of {name!r} must satisfy lo < hi, got ({lo}, {hi})")
         box.append((lo, hi))
-    del s
     return box
 
 
