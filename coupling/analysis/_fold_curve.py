@@ -129,6 +129,7 @@ class _FoldTracer:
         self.n = self.theta.size
         self.curves, self.states, self.special, self._traced = [], [], [], []
         self.border = None
+        self._last = None  # (key, augmented(W)): one evaluation serves the step's uses
 
     # ---------------------------------------------------------------- pieces
     def _set(self, W):
@@ -160,6 +161,12 @@ class _FoldTracer:
 
     def augmented(self, W):
         """Residual (F, g) and the rows of its Jacobian below J: (g_u, g_p1, g_p2)."""
+        key = (W.tobytes(), self.border.tobytes())
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._augmented(W))
+        return self._last[1]
+
+    def _augmented(self, W):
         v, w, g, J = self.null_vectors(W)
         u = W[:self.n]
         h = 1e-5 * (1 + np.max(np.abs(u))) / max(np.max(np.abs(v)), 1e-300)
