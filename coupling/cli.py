@@ -494,22 +494,19 @@ def _demo_header():
             f"eps={model.eps():g})")
 
 
-def _trajectories_section(out):
-    """``trajectories.png``: (a) convergence to the mean field, (b) a policy regime change.
-
-    Returns
-    -------
-    paths : list of Path
-        The files written.
-    lines : list of str
-        Summary lines.
-    """
+def _two_panels(out, name, left_panel, right_panel):
+    """Write ``name``: two panels side by side; return ``([path], summary lines)``."""
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-    lines = _convergence_panel(left) + [""] + _regime_change_panel(right)
-    path = out / "trajectories.png"
+    lines = left_panel(left) + [""] + right_panel(right)
+    path = out / name
     _save_figure(figure, path)
     return [path], lines
+
+
+def _trajectories_section(out):
+    """``trajectories.png``: (a) convergence to the mean field, (b) a policy regime change."""
+    return _two_panels(out, "trajectories.png", _convergence_panel, _regime_change_panel)
 
 
 def _convergence_panel(ax):
@@ -587,21 +584,8 @@ DEMO_SIGMAS = (0.1, 0.3, 0.6, 1.0)
 
 def _bifurcation_section(out):
     """``bifurcation.png``: (c) equilibria of m against the field h, (d) heterogeneity
-    removes the hysteresis.
-
-    Returns
-    -------
-    paths : list of Path
-        The files written.
-    lines : list of str
-        Summary lines.
-    """
-    plt = _pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-    lines = _diagram_panel(left) + [""] + _heterogeneity_panel(right)
-    path = out / "bifurcation.png"
-    _save_figure(figure, path)
-    return [path], lines
+    removes the hysteresis."""
+    return _two_panels(out, "bifurcation.png", _diagram_panel, _heterogeneity_panel)
 
 
 def _diagram_panel(ax):
