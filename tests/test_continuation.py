@@ -247,3 +247,17 @@ def test_fold_curve_meets_the_hopf_condition_at_bogdanov_takens_points():
     for p in bt:
         assert abs(p.data["p2"] - k / (b * (J * b - k))) < 1e-8
         assert abs(abs(p.param) - abs(c)) < 1e-8
+
+
+def test_finite_choice_population_continues_its_expected_choices():
+    """A finite choice population is continued through each unit's expected choice; its
+    folds are those of the mean field of its sampled traits, exactly."""
+    model = cp.load("social-choice", J=1.5, sigma=0.3)
+    N = 400
+    finite = cp.continuation(model, "h", (-1, 1), population=N, seed=8)
+    traits = cp.simulate(model, t_end=0.1, population=N, seed=8).traits["a"]
+    empirical = model.replace(traits={"a": cp.Discrete(traits)})
+    reference = cp.continuation(empirical, "h", (-1, 1))
+    assert len(finite.folds()) == len(reference.folds()) == 2
+    for a, b in zip(finite.folds(), reference.folds()):
+        assert abs(a.param - b.param) < 1e-9

@@ -15,7 +15,6 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 from .._errors import DeclarationError
-from ..model._rules import MeanField
 from ..model._system import System
 
 DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
@@ -29,11 +28,10 @@ class EquilibriumProblem:
                                    "supported yet; declare time='continuous'", symbol="time",
                                    level="timescale")
         kind = model.micro.kind
-        if kind in ("step", "response") or (kind == "choice"
-                                             and not isinstance(population, MeanField)):
+        if kind in ("step", "response"):
             raise DeclarationError(
-                f"equilibria need a deterministic population with an ODE or mean-field "
-                f"choice rule; got a {kind} rule with population {population}",
+                f"equilibria need an ODE or a choice rule (a finite choice population is "
+                f"followed by its expected choice probabilities); got a {kind} rule",
                 level="micro")
         if model.network is not None:
             raise DeclarationError("equilibria of network models are not supported yet",
@@ -42,7 +40,7 @@ class EquilibriumProblem:
             raise DeclarationError("equilibria need derivatives of every aggregate; a "
                                    "Statistic aggregate is opaque", level="aggregates")
         self.model = model
-        self.system = System(model, population, seed=seed, params=params)
+        self.system = System(model, population, seed=seed, params=params, expected=True)
         s = self.system
         code = model.compiled
         read = set(code.macro.names).union(*(c.names for c in code.context.values()))

@@ -87,7 +87,7 @@ class Recorder:
             micro, micro_t = np.stack(self.micro), np.array(self.micro_t)
         elif final_Z is not None:
             micro, micro_t = np.array(final_Z, dtype=float)[None], np.array(self.times[-1:])
-        if s.choice and s.mean_field:
+        if s.expected:
             micro_names = tuple(f"P({s.rule.state}={o:g})" for o in s.rule.options)
         else:
             micro_names = tuple(s.rule.states)
@@ -136,7 +136,7 @@ def describe_fastest(system, u):
 def _name_micro(system, unit, col):
     what = "node" if system.mean_field else "unit"
     names = (tuple(f"P({system.rule.state}={o:g})" for o in system.rule.options)
-             if system.choice and system.mean_field else system.rule.states)
+             if system.expected else system.rule.states)
     return f"micro state '{names[col]}' of {what} {unit}"
 
 

@@ -72,9 +72,14 @@ class System:
         (three independent streams spawned from one :class:`numpy.random.SeedSequence`).
     params : mapping, optional
         Parameter values (default: the model's).
+    expected : bool
+        For a finite population with a choice rule: follow each unit's choice probabilities
+        (the expected-choice ODE of the sampled units, as in the mean-field limit) instead
+        of its realised choice. Equilibria and continuation of finite choice populations
+        work on this deterministic system.
     """
 
-    def __init__(self, model, population, seed=None, params=None):
+    def __init__(self, model, population, seed=None, params=None, expected=False):
         self.model = model
         self.code = model.compiled
         self.rule = model.micro
@@ -93,6 +98,7 @@ class System:
         self.local_aggregates = tuple(n for n, a in model.aggregates.items()
                                       if isinstance(a, Local))
         self.choice = isinstance(self.rule, Choice)
+        self.expected = self.choice and (self.mean_field or expected)
         for name, agg in model.aggregates.items():
             if isinstance(agg, Statistic) and self.mean_field:
                 raise DeclarationError("a Statistic is computed from the units of a finite "
@@ -151,7 +157,7 @@ class System:
     @property
     def k(self):
         """Micro states per unit (per node in the mean-field limit of a choice rule)."""
-        if self.choice and self.mean_field:
+        if self.expected:
             return len(self.rule.options)
         return len(self.rule.states)
 
@@ -164,13 +170,13 @@ class System:
             if init is None or isinstance(init, (list, tuple)):
                 probs = (np.full(options.size, 1 / options.size) if init is None
                          else np.asarray(init, dtype=float))
-                if self.mean_field:
+                if self.expected:
                     return np.tile(probs, (M, 1))
                 index = np.searchsorted(np.cumsum(probs), self._init_rng.random(M),
                                         side="right")
                 return options[np.minimum(index, options.size - 1)][:, None]
             values = np.broadcast_to(np.asarray(init, dtype=float), (M,))
-            if self.mean_field:
+            if self.expected:
                 return (values[:, None] == options[None, :]).astype(float)
             return values.astype(float)[:, None]
         Z = np.zeros((M, self.k))
@@ -211,7 +217,7 @@ class System:
         X = np.empty(len(self.global_aggregates))
         local = {}
         w = self.weights
-        mf_choice = self.choice and self.mean_field
+        mf_choice = self.expected  # probabilities per unit or node
         env = None if mf_choice else self.micro_env(Z)
         for name in self.aggregate_names:
             agg = self.model.aggregates[name]
@@ -354,7 +360,7 @@ class System:
         G = np.zeros((len(self.global_aggregates), M, k))
         H = np.zeros((len(self.local_aggregates), M, k))
         w = self.weights
-        mf_choice = self.choice and self.mean_field
+        mf_choice = self.expected  # probabilities per unit or node
         env = None if mf_choice else self.micro_env(Z)
         for name in self.aggregate_names:
             agg = self.model.aggregates[name]
