@@ -199,7 +199,6 @@ def test_continue_summary_for_people_and_plot(tmp_path, capsys):
     (["equilibria", "social-choice", "--bound", "=0,1"], "--bound"),
     (["equilibria", "social-choice", "--bound", "m=1,0"], "--bound"),
     (["equilibria", "social-choice", "--bound", "mm=0,1"], "mm"),
-    (["equilibria", "social-choice", "--population", "100"], "population"),
     (["equilibria", "no-such-model"], "no-such-model"),
     (["simulate"], "model"),
     (["frobnicate"], "frobnicate"),
