@@ -60,7 +60,8 @@ def _mark_schedule(tr, ax):
 
 
 _MARKERS = {"fold": ("o", "tab:red", "LP"), "hopf": ("s", "tab:purple", "H"),
-            "branch": ("D", "tab:green", "BP")}
+            "branch": ("D", "tab:green", "BP"), "flip": ("v", "tab:orange", "PD"),
+            "neimark-sacker": ("^", "tab:brown", "NS")}
 
 
 def plot_diagram(diagram, observable=None, *, ax=None):

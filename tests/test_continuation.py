@@ -261,3 +261,36 @@ def test_finite_choice_population_continues_its_expected_choices():
     assert len(finite.folds()) == len(reference.folds()) == 2
     for a, b in zip(finite.folds(), reference.folds()):
         assert abs(a.param - b.param) < 1e-9
+
+
+def test_map_period_doubling_matches_the_closed_form():
+    """Anti-coordination in discrete time, m_{t+1} = tanh(beta (J m_t + h)) with J = -1:
+    the fixed point's multiplier beta J (1 - m^2) reaches -1 (a flip) at beta (1 - m^2) = 1
+    with m = tanh(beta (h - m)); for h = 0 at beta = 1."""
+    model = cp.load("social-choice", J=-1.0, sigma=0.0).replace(time="discrete",
+                                                               timescale=1e-9)
+    for h in (0.0, 0.2):
+        diagram = cp.continuation(model.with_parameters(h=h), "beta", (0.2, 3.0))
+        (flip,) = diagram.special_points
+        m = optimize.brentq(lambda m: m - np.tanh((h - m) / (1 - m**2)), -0.5, 0.5,
+                            xtol=1e-15)
+        beta = 1 / (1 - m**2)
+        assert flip.kind == "flip" and flip.status == "converged"
+        assert abs(flip.param - beta) < 1e-9 and abs(flip.state["m"] - m) < 1e-6
+        assert diagram.branches[0].stable[0] and not diagram.branches[0].stable[-1]
+
+
+def test_map_neimark_sacker_with_a_slow_macro_feedback():
+    """m_{t+1} = tanh(beta (J m_t + y_t)), y_{t+1} = y_t - k m_t: at the origin the map's
+    Jacobian [[beta J, beta], [-k, 1]] has determinant beta (J + k) and trace beta J + 1 < 2,
+    so a complex pair of multipliers leaves the unit circle at beta = 1 / (J + k)."""
+    J, k = 0.5, 1.5
+    model = cp.Model(micro=cp.Choice("s", (-1, 1), cp.logit(["-f", "f"], intensity="beta")),
+                     aggregates={"m": "s"}, context={"f": "J*m + y"},
+                     macro={"y": cp.Macro("y - k*m", 0.0)},
+                     parameters={"beta": 0.2, "J": J, "k": k}, time="discrete",
+                     timescale=1e-9)
+    diagram = cp.continuation(model, "beta", (0.2, 0.9), bounds={"m": (-1, 1), "y": (-2, 2)})
+    (ns,) = diagram.special_points
+    assert ns.kind == "neimark-sacker" and ns.status == "converged"
+    assert abs(ns.param - 1 / (J + k)) < 1e-9

@@ -27,7 +27,7 @@ from scipy import optimize
 from .._errors import DeclarationError
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
 from ._equilibria import equilibria
-from ._problem import EquilibriumProblem, count_unstable
+from ._problem import EquilibriumProblem, shifted_solver
 
 N_EIGENVALUES = 6
 
@@ -221,7 +221,7 @@ class _Tracer:
         eig, _ = self.problem.spectrum(u, N_EIGENVALUES)
         self._points.append((p, self.problem.coupling_point(u)))
         return {"w": w, "tau": tau, "eig": eig[:N_EIGENVALUES],
-                "unstable": count_unstable(eig)}
+                "unstable": self.problem.count_unstable(eig)}
 
     def _store(self, points, message):
         index = len(self.branches)
@@ -257,8 +257,10 @@ class _Tracer:
         found = []
         if fold:
             found.append(self._locate_fold(a, b))
-        elif abs(change) == 2 and _complex_crossing(a, b):
+        elif abs(change) == 2 and _complex_crossing(a, b, self.problem.discrete):
             found.append(self._locate_hopf(a, b))
+        elif abs(change) == 1 and self.problem.discrete and _flip_crossing(a, b):
+            found.append(self._locate_flip(a, b))
         elif abs(change) == 1:
             found.append(self._locate_branch_point(a, b))
         for located in found:
@@ -344,36 +346,54 @@ class _Tracer:
             return (a["w"] + b["w"]) / 2, "guess"
 
     def _locate_hopf(self, a, b):
-        k = min(a["unstable"], b["unstable"])  # the crossing pair: eigenvalues k and k + 1
+        """Hopf (flows) or Neimark-Sacker (maps): the crossing pair's distance from the
+        boundary (real part; modulus - 1) has a root along the branch."""
+        k = min(a["unstable"], b["unstable"])  # the crossing pair: values k and k + 1
+        discrete = self.problem.discrete
 
-        def critical_real_part(w):
+        def critical(w):
             self.problem.set_parameter(self.param, w[-1])
-            eig = np.sort(self.problem.spectrum(w[:-1])[0].real)[::-1]
-            return (eig[k] + eig[k + 1]) / 2
+            values = self.problem.spectrum(w[:-1])[0]
+            excess = np.sort(np.abs(values) - 1 if discrete else values.real)[::-1]
+            return (excess[k] + excess[k + 1]) / 2
 
-        w, status = self._along(a, b, critical_real_part)
+        w, status = self._along(a, b, critical)
+        if discrete:
+            return "neimark-sacker", w, status, {}
         return "hopf", w, status, self._hopf_data(w)
+
+    def _locate_flip(self, a, b):
+        """Bisection along the branch on the sign of det(J_G + I) (a multiplier at -1)."""
+        def sign(w):
+            J = self.J(w[:-1], w[-1])
+            return _solver_slogdet(shifted_solver(J, -2.0))[0]  # J_G + I = (G - I)' + 2I
+
+        return ("flip",) + self._bisect(a, b, sign) + ({},)
 
     def _locate_branch_point(self, a, b):
         """Bisection on the sign of det [[J, F_p], [τᵀ, τ_p]] along the branch."""
-        def sign(s):  # near a branch point Newton converges only linearly: allow more steps
-            w, _ = self.correct(a["w"] + s * a["tau"], a["tau"], max_iter=60)
-            if w is None:
-                return None, None
+        def sign(w):
             u, p = w[:-1], w[-1]
             tau = self.tangent(u, p, a["tau"])
-            return _slogdet(self.J(u, p), self.Fp(u, p), self.theta * tau[:-1],
-                            tau[-1])[0], w
+            return _slogdet(self.J(u, p), self.Fp(u, p), self.theta * tau[:-1], tau[-1])[0]
+
+        return ("branch",) + self._bisect(a, b, sign) + ({},)
+
+    def _bisect(self, a, b, sign):
+        """Where sign(w) flips between a and b along the branch: (w, status)."""
+        def at(s):  # near a singular point Newton converges only linearly: allow more steps
+            w, _ = self.correct(a["w"] + s * a["tau"], a["tau"], max_iter=60)
+            return (None, None) if w is None else (sign(w), w)
 
         lo, hi = 0.0, np.sqrt(self.dot(b["w"] - a["w"], b["w"] - a["w"]))
-        s_lo, w = sign(lo)
-        s_hi, _ = sign(hi)
+        s_lo, w = at(lo)
+        s_hi, _ = at(hi)
         if s_lo is None or s_hi is None or s_lo == s_hi:
-            return "branch", (a["w"] + b["w"]) / 2, "guess", {}
+            return (a["w"] + b["w"]) / 2, "guess"
         for _ in range(60):
             for fraction in (0.5, 0.49, 0.51):  # the corrector fails exactly at the point
                 mid = lo + fraction * (hi - lo)
-                s_mid, w_mid = sign(mid)
+                s_mid, w_mid = at(mid)
                 if s_mid is not None:
                     break
             else:
@@ -384,7 +404,7 @@ class _Tracer:
                 hi = mid
             if hi - lo < 1e-12 * (1 + hi):
                 break
-        return "branch", w, "converged" if hi - lo < 1e-9 * (1 + hi) else "guess", {}
+        return w, "converged" if hi - lo < 1e-9 * (1 + hi) else "guess"
 
     def _hopf_data(self, w):
         """Frequency and first Lyapunov coefficient (dense systems)."""
@@ -408,20 +428,29 @@ class _Tracer:
                 "l1": float(_lyapunov(lambda x: self.F(x, p), u, A, q, pvec, omega))}
 
 
-def _complex_crossing(a, b):
-    """Whether the eigenvalue nearest the imaginary axis is one of a complex pair."""
-    for point in (a, b):
-        eig = point["eig"]
-        nearest = eig[np.argmin(np.abs(eig.real))]
-        if abs(nearest.imag) > 1e-8:
-            return True
-    return False
+def _nearest_boundary(values, discrete):
+    """The eigenvalue nearest the imaginary axis (the multiplier nearest the unit circle)."""
+    return values[np.argmin(np.abs(np.abs(values) - 1) if discrete else np.abs(values.real))]
+
+
+def _complex_crossing(a, b, discrete):
+    """Whether the value nearest the stability boundary is one of a complex pair."""
+    return any(abs(_nearest_boundary(p["eig"], discrete).imag) > 1e-8 for p in (a, b))
+
+
+def _flip_crossing(a, b):
+    """Whether the multiplier nearest the unit circle is real and negative."""
+    return any(_nearest_boundary(p["eig"], True).real < 0 for p in (a, b))
 
 
 def _slogdet(J, column, row, corner):
-    """sign and log|det| of [[J, column], [row, corner]] by the matrix determinant lemma:
+    """sign and log|det| of [[J, column], [row, corner]]."""
+    return _solver_slogdet(J.bordered(column, row, corner))
+
+
+def _solver_slogdet(solver):
+    """sign and log|det| of a structured matrix by the matrix determinant lemma:
     det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
-    solver = J.bordered(column, row, corner)
     sign, logdet = 1.0, 0.0
     if solver._sparse is None:
         s, l = np.linalg.slogdet(solver._block_inv)  # det(Q_i) = 1 / det(Q_i^{-1})

@@ -12,7 +12,8 @@ class SpecialPoint:
     Attributes
     ----------
     kind : str
-        "fold", "hopf" or "branch".
+        "fold", "hopf", "branch"; for maps also "flip" and "neimark-sacker"; on fold
+        curves "cusp" and "bt".
     param : float
         Parameter value.
     state : dict
@@ -46,7 +47,8 @@ class Branch:
     """One continued branch, stored column by column.
 
     ``param`` (n,), ``macro`` (n, m), ``aggregates`` (n, a), ``stable`` (n,),
-    ``n_unstable`` (n,), ``eigenvalues`` (n, e) leading eigenvalues (largest real part first),
+    ``n_unstable`` (n,), ``eigenvalues`` (n, e) leading eigenvalues (largest real part first;
+    for maps the multipliers, largest modulus first),
     ``message`` how the continuation ended.
     """
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
-from ._problem import EquilibriumProblem, count_unstable
+from ._problem import EquilibriumProblem
 
 
 @dataclass
@@ -251,7 +251,7 @@ def _describe(problem, u, residual):
     Z, y = s.unpack(u)
     X, local, ctx = s.evaluate(y, Z)
     eig, complete = problem.spectrum(u)
-    unstable = count_unstable(eig)
+    unstable = problem.count_unstable(eig)
     return Equilibrium(
         macro=dict(zip(s.macro_names, y.tolist())),
         aggregates=dict(zip(s.global_aggregates, X.tolist())),

@@ -23,10 +23,7 @@ DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
 class EquilibriumProblem:
     def __init__(self, model, population=None, seed=None, params=None):
         population = model.population if population is None else population
-        if model.time != "continuous":
-            raise DeclarationError("equilibria and continuation of discrete-time maps are not "
-                                   "supported yet; declare time='continuous'", symbol="time",
-                                   level="timescale")
+        self.discrete = model.time == "discrete"
         kind = model.micro.kind
         if kind in ("step", "response"):
             raise DeclarationError(
@@ -51,7 +48,7 @@ class EquilibriumProblem:
 
     # ------------------------------------------------------------------ full system
     def residual(self, u):
-        return self.system.rhs(u)
+        return self.system.residual(u)
 
     def jacobian(self, u):
         return self.system.jacobian(u)
@@ -85,13 +82,14 @@ class EquilibriumProblem:
         if s.choice:
             return s.rule_values(None, ctx)
         Z = np.array(self.guess if guess is None else guess, dtype=float)
+        identity = np.eye(s.k) if self.discrete else 0.0  # maps: the fixed point of g
         for _ in range(50):  # Newton, unit by unit (batched k x k solves)
-            f = s.rule_values(Z, ctx)
+            f = s.rule_values(Z, ctx) - (Z if self.discrete else 0.0)
             if np.max(np.abs(f)) < 1e-13:
                 break
             A, _ = s._rule_jacobians(Z, ctx)
             try:
-                Z = Z - np.linalg.solve(A * s.eps, f[..., None])[..., 0]
+                Z = Z - np.linalg.solve(A * s.eps - identity, f[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 break
         self.guess = Z  # warm start for the next nearby context
@@ -107,7 +105,8 @@ class EquilibriumProblem:
         ctx = s.context(y, X, {})
         Z = self.micro_equilibrium(ctx, guess)
         X_new = s.aggregates(Z)[0]
-        return np.concatenate([X_new[self.read] - X[self.read], s.macro_rhs(y, X, ctx)]), Z
+        macro = s.macro_rhs(y, X, ctx) - (y if self.discrete else 0.0)
+        return np.concatenate([X_new[self.read] - X[self.read], macro]), Z
 
     def lift(self, point, guess=None):
         """The full state u at a point of the coupling space."""
@@ -122,38 +121,49 @@ class EquilibriumProblem:
 
     # ------------------------------------------------------------------ spectrum
     def spectrum(self, u, count=6):
-        """Leading eigenvalues (largest real part first) and whether all are known.
+        """Leading eigenvalues (flows, largest real part first) or multipliers (maps,
+        largest modulus first), and whether the spectrum is complete.
 
-        Up to DENSE_LIMIT states: all eigenvalues, dense. Beyond: the eigenvalues of the
-        per-unit blocks bound what the coupling can do only together with the low-rank part,
-        so the eigenvalues nearest the imaginary axis and nearest the rightmost block
-        eigenvalue are computed by shift-invert Arnoldi with structured O(N) solves.
+        Up to DENSE_LIMIT states: all of them, dense. Beyond: shift-invert Arnoldi with
+        structured O(N) solves near the stability boundary: eigenvalues near 0 and near the
+        rightmost block eigenvalue (flows); multipliers near +1 and -1 (maps).
         """
         J = self.jacobian(u)
         n = J.shape[0]
         if n <= DENSE_LIMIT:
             eig = np.linalg.eigvals(J.toarray())
-            return eig[np.argsort(-eig.real)], True
-        blocks = np.linalg.eigvals(J.A).ravel()
-        shifts = {1e-6}
-        if blocks.real.max() > -1e-6:
-            shifts.add(float(blocks.real.max()) + 1e-6)
-        found = []
-        for sigma in sorted(shifts):
-            shifted = shifted_solver(J, sigma)
-            op = spla.LinearOperator((n, n), matvec=shifted.solve, dtype=float)
-            vals = spla.eigs(op, k=min(count, n - 2), which="LM", return_eigenvectors=False,
-                             tol=1e-10)
-            found.append(sigma + 1 / vals)
-        eig = np.unique(np.round(np.concatenate(found), 12))
-        return eig[np.argsort(-eig.real)], False
+            complete = True
+        else:
+            if self.discrete:
+                shifts = {1e-6, -2.0}
+            else:
+                blocks = np.linalg.eigvals(J.A).ravel()
+                shifts = {1e-6}
+                if blocks.real.max() > -1e-6:
+                    shifts.add(float(blocks.real.max()) + 1e-6)
+            found = []
+            for sigma in sorted(shifts):
+                op = spla.LinearOperator((n, n), matvec=shifted_solver(J, sigma).solve,
+                                         dtype=float)
+                vals = spla.eigs(op, k=min(count, n - 2), which="LM",
+                                 return_eigenvectors=False, tol=1e-10)
+                found.append(sigma + 1 / vals)
+            eig = np.unique(np.round(np.concatenate(found), 12))
+            complete = False
+        if self.discrete:
+            multipliers = eig + 1
+            return multipliers[np.argsort(-np.abs(multipliers))], complete
+        return eig[np.argsort(-eig.real)], complete
 
-
-def count_unstable(eigenvalues):
-    """Eigenvalues with a positive real part, beyond round-off (a special point's critical
-    eigenvalue is zero to that accuracy)."""
-    scale = max(1.0, float(np.max(np.abs(eigenvalues)))) if eigenvalues.size else 1.0
-    return int(np.sum(eigenvalues.real > 1e-9 * scale))
+    def count_unstable(self, values):
+        """Eigenvalues with a positive real part (multipliers outside the unit circle),
+        beyond round-off: a special point's critical value is on the boundary to that
+        accuracy."""
+        if not values.size:
+            return 0
+        scale = max(1.0, float(np.max(np.abs(values))))
+        excess = np.abs(values) - 1 if self.discrete else values.real
+        return int(np.sum(excess > 1e-9 * scale))
 
 
 def shifted_solver(J, sigma):

@@ -307,6 +307,26 @@ class System:
         X, local, ctx = self.evaluate(y, Z)
         return self.pack(self.micro_rhs(Z, ctx), self.macro_rhs(y, X, ctx))
 
+    def revision_probability(self):
+        """q = 1 - exp(-1/ε): the share of units revising in one period (discrete time)."""
+        return -np.expm1(-1.0 / self.eps)
+
+    def step(self, u):
+        r"""One period of a deterministic discrete-time model: u_{t+1} = G(u_t).
+
+        Map units move to g(x, θ, c); choice probabilities to p + q (P(c) - p).
+        """
+        Z, y = self.unpack(u)
+        X, local, ctx = self.evaluate(y, Z)
+        values = self.rule_values(Z, ctx)
+        if self.choice:
+            values = Z + self.revision_probability() * (values - Z)
+        return self.pack(values, self.macro_rhs(y, X, ctx))
+
+    def residual(self, u):
+        """F(u) whose zeros are the equilibria: du/dt, or G(u) - u for maps."""
+        return self.step(u) - u if self.model.time == "discrete" else self.rhs(u)
+
     # ------------------------------------------------------------------ derivatives
     def _context_jacobian(self, y, X, local, ctx):
         """d c / d (X, y, L): arrays of shape (nc, a), (nc, m), (nc, nl); entries per unit."""
@@ -400,13 +420,21 @@ class System:
         return full[:, :m], full[:, m:m + a], full[:, m + a:]
 
     def jacobian(self, u):
-        """The structured Jacobian of :meth:`rhs` at u (see :class:`StructuredJacobian`)."""
+        """The structured Jacobian of :meth:`residual` at u (see :class:`StructuredJacobian`).
+
+        For maps it is the Jacobian of G(u) - u: the eigenvalues plus one are the multipliers.
+        """
         from ..dynamics._linalg import StructuredJacobian
 
         Z, y = self.unpack(u)
         M, k = self.size, self.k
         X, local, ctx = self.evaluate(y, Z)
         A, B = self._rule_jacobians(Z, ctx)
+        discrete = self.model.time == "discrete"
+        if discrete:  # from the rates of the continuous form to one period of the map, minus I
+            scale = self.eps * (self.revision_probability() if self.choice else 1.0)
+            A = (np.eye(k) if self.choice else 0.0) + scale * A - np.eye(k)
+            B = scale * B
         DX, Dy, DL = self._context_jacobian(y, X, local, ctx)
         G, H = self._aggregate_jacobians(Z, X)
         Fy, FX, Fc = self._macro_jacobian(y, X, ctx)
@@ -423,8 +451,10 @@ class System:
         Dg_mean = Dg.mean(axis=0) if M else np.zeros((nc, a + m))
         U_macro = np.hstack([FX, Fy]) + Fc @ Dg_mean if nc else np.hstack([FX, Fy])
         # the macro block is -I, with F_y + I carried by the low-rank part: every block of P
-        # is then invertible wherever the units' own blocks are, so J itself can be solved
-        U_macro[:, a:] += np.eye(m)
+        # is then invertible wherever the units' own blocks are, so J itself can be solved.
+        # For maps the macro rows are G_y - I: the -I is that block already.
+        if not discrete:
+            U_macro[:, a:] += np.eye(m)
         U = np.vstack([U_micro.reshape(M * k, a + m), U_macro])
         Vt = np.zeros((a + m, M * k + m))
         Vt[:a, :M * k] = G.reshape(a, M * k)
