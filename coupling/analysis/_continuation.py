@@ -366,7 +366,7 @@ class _Tracer:
         """Bisection along the branch on the sign of det(J_G + I) (a multiplier at -1)."""
         def sign(w):
             J = self.J(w[:-1], w[-1])
-            return _solver_slogdet(shifted_solver(J, -2.0))[0]  # J_G + I = (G - I)' + 2I
+            return shifted_solver(J, -2.0).slogdet()[0]  # J_G + I = (G - I)' + 2I
 
         return ("flip",) + self._bisect(a, b, sign) + ({},)
 
@@ -445,24 +445,7 @@ def _flip_crossing(a, b):
 
 def _slogdet(J, column, row, corner):
     """sign and log|det| of [[J, column], [row, corner]]."""
-    return _solver_slogdet(J.bordered(column, row, corner))
-
-
-def _solver_slogdet(solver):
-    """sign and log|det| of a structured matrix by the matrix determinant lemma:
-    det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
-    sign, logdet = 1.0, 0.0
-    if solver._sparse is None:
-        s, l = np.linalg.slogdet(solver._block_inv)  # det(Q_i) = 1 / det(Q_i^{-1})
-        sign *= np.prod(s)
-        logdet -= np.sum(l)
-    for factor in (solver._tail, solver._small):
-        if factor is not None:
-            d, pivots = np.diag(factor[0]), factor[1]
-            swaps = np.sum(pivots != np.arange(pivots.size))
-            sign *= np.prod(np.sign(d)) * (-1) ** swaps
-            logdet += np.sum(np.log(np.abs(d)))
-    return sign, logdet
+    return J.bordered(column, row, corner).slogdet()
 
 
 def _lyapunov(F, u, A, q, p, omega, h=1e-4):

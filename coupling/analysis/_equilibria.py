@@ -76,7 +76,7 @@ class Equilibria(list):
         return Equilibria(e for e in self if e.stable)
 
 
-def equilibria(model, *, bounds=None, population=None, seed=None, grid=801, starts=16,
+def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, starts=16,
                tol=1e-12):
     r"""All equilibria of the coupled system in a region, with their stability.
 

@@ -89,7 +89,7 @@ class EquilibriumProblem:
                 break
             A, _ = s._rule_jacobians(Z, ctx)
             try:
-                Z = Z - np.linalg.solve(A * s.eps - identity, f[..., None])[..., 0]
+                Z = Z - _batched_solve(A * s.eps - identity, f)
             except np.linalg.LinAlgError:
                 break
         self.guess = Z  # warm start for the next nearby context
@@ -137,7 +137,7 @@ class EquilibriumProblem:
             if self.discrete:
                 shifts = {1e-6, -2.0}
             else:
-                blocks = np.linalg.eigvals(J.A).ravel()
+                blocks = J.A.ravel() if J.k == 1 else np.linalg.eigvals(J.A).ravel()
                 shifts = {1e-6}
                 if blocks.real.max() > -1e-6:
                     shifts.add(float(blocks.real.max()) + 1e-6)
@@ -164,6 +164,13 @@ class EquilibriumProblem:
         scale = max(1.0, float(np.max(np.abs(values))))
         excess = np.abs(values) - 1 if self.discrete else values.real
         return int(np.sum(excess > 1e-9 * scale))
+
+
+def _batched_solve(A, b):
+    """Solve A_i x_i = b_i for a stack of k x k blocks (a division when k = 1)."""
+    if A.shape[1] == 1:
+        return b / A[:, 0, :]
+    return np.linalg.solve(A, b[..., None])[..., 0]
 
 
 def shifted_solver(J, sigma):

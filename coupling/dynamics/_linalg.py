@@ -28,6 +28,10 @@ import scipy.sparse as sparse
 import scipy.sparse.linalg as spla
 
 
+#: Below this size, systems are factored densely: the structure pays off only beyond it.
+DENSE_SOLVE = 200
+
+
 class StructuredJacobian:
     """J = blockdiag(A, D) (+ S) + U Vt on the flat state (micro block by block, then macro).
 
@@ -80,7 +84,9 @@ class StructuredJacobian:
         """The dense matrix (for checks on small systems)."""
         nm = self.M * self.k
         J = self.U @ self.Vt
-        J[:nm, :nm] += la.block_diag(*self.A) if self.M else 0.0
+        for j in range(self.k):  # the block diagonal, one band of offsets at a time
+            for i in range(self.k):
+                J[np.arange(i, nm, self.k), np.arange(j, nm, self.k)] += self.A[:, i, j]
         J[nm:, nm:] += self.macro
         if self.coupling is not None:
             J[:nm, :nm] += self.coupling.toarray()
@@ -88,6 +94,8 @@ class StructuredJacobian:
 
     def solver(self):
         """Factor J itself; ``solve(b)`` applies J^{-1}."""
+        if self.shape[0] <= DENSE_SOLVE and self.coupling is None:
+            return DenseSolver(self.toarray())
         return LowRankSolver(self.A, self.macro, self.U, self.Vt, sparse_part=self.coupling)
 
     def newton(self, c):
@@ -104,6 +112,8 @@ class StructuredJacobian:
         rows = np.asarray(rows, dtype=float).reshape(q, self.shape[0])
         corner = np.asarray(corner, dtype=float).reshape(q, q)
         n, r = self.U.shape
+        if n + q <= DENSE_SOLVE and self.coupling is None:
+            return DenseSolver(np.block([[self.toarray(), columns], [rows, corner]]))
         U = np.zeros((n + q, r + 2 * q))
         U[:n, :r] = self.U
         U[:n, r:r + q] = columns
@@ -113,8 +123,9 @@ class StructuredJacobian:
         Vt[r:r + q, n:] = np.eye(q)
         Vt[r + q:, :n] = rows
         Vt[r + q:, n:] = corner - np.eye(q)
-        return LowRankSolver(self.A, la.block_diag(self.macro, np.eye(q)), U, Vt,
-                             sparse_part=self.coupling)
+        tail = np.eye(self.n_macro + q)
+        tail[:self.n_macro, :self.n_macro] = self.macro
+        return LowRankSolver(self.A, tail, U, Vt, sparse_part=self.coupling)
 
 
 class _Scaled:
@@ -141,6 +152,25 @@ def _lu(matrix):
     return factor
 
 
+def _lu_sign_logdet(factor):
+    d, pivots = np.diag(factor[0]), factor[1]
+    swaps = np.sum(pivots != np.arange(pivots.size))
+    return np.prod(np.sign(d)) * (-1) ** swaps, np.sum(np.log(np.abs(d)))
+
+
+class DenseSolver:
+    """LU of a small dense matrix, with the interface of :class:`LowRankSolver`."""
+
+    def __init__(self, matrix):
+        self._lu = _lu(matrix)
+
+    def solve(self, b):
+        return la.lu_solve(self._lu, b, check_finite=False)
+
+    def slogdet(self):
+        return _lu_sign_logdet(self._lu)
+
+
 class LowRankSolver:
     """Solves (Q + U Vt) x = b, Q = blockdiag(blocks, tail) (+ sparse_part on the blocks).
 
@@ -151,7 +181,12 @@ class LowRankSolver:
         self.M, self.k = blocks.shape[0], blocks.shape[1]
         self.nm = self.M * self.k
         if sparse_part is None:
-            self._block_inv = np.linalg.inv(blocks)
+            if self.k == 1:  # one state per unit: a division, not M inversions of 1 x 1
+                if np.any(blocks == 0):
+                    raise np.linalg.LinAlgError("singular block")
+                self._block_inv = 1.0 / blocks
+            else:
+                self._block_inv = np.linalg.inv(blocks)
             self._sparse = None
         else:
             Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
@@ -174,7 +209,7 @@ class LowRankSolver:
             out[:self.nm] = np.einsum("mij,mjr->mir", self._block_inv,
                                       micro.reshape(self.M, self.k, -1)).reshape(self.nm, -1)
         if self._tail is not None:
-            out[self.nm:] = la.lu_solve(self._tail, out[self.nm:])
+            out[self.nm:] = la.lu_solve(self._tail, out[self.nm:], check_finite=False)
         return out
 
     def solve(self, b):
@@ -182,4 +217,17 @@ class LowRankSolver:
         x = self._solve_q(b)
         if self._small is None:
             return x
-        return x - self._QinvU @ la.lu_solve(self._small, self.Vt @ x)
+        return x - self._QinvU @ la.lu_solve(self._small, self.Vt @ x, check_finite=False)
+
+    def slogdet(self):
+        """sign and log|det| by the matrix determinant lemma,
+        det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
+        if self._sparse is not None:
+            raise NotImplementedError("determinants of network Jacobians")
+        signs, logs = np.linalg.slogdet(self._block_inv)  # det(Q_i) = 1 / det(Q_i^{-1})
+        sign, logdet = np.prod(signs), -np.sum(logs)
+        for factor in (self._tail, self._small):
+            if factor is not None:
+                s, l = _lu_sign_logdet(factor)
+                sign, logdet = sign * s, logdet + l
+        return sign, logdet

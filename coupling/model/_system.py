@@ -119,6 +119,7 @@ class System:
                                + sparse.diags(isolated.astype(float))).tocsr()
         else:
             self.neighbours = None
+        self._node_cache = {}
         self.set_parameters(dict(model.parameters) if params is None else params)
 
     # ------------------------------------------------------------------ set-up
@@ -135,8 +136,7 @@ class System:
         if self.mean_field:
             grids, weights = [], []
             for name, dist in traits.items():
-                nodes, w = dist.nodes(self.population.nodes, **dist.resolve(self.params,
-                                                                             trait=name))
+                nodes, w = self._nodes(name, dist)
                 grids.append(nodes)
                 weights.append(w)
             if grids:
@@ -153,6 +153,16 @@ class System:
         self.size = self.weights.size
         self._base_env = {**self.params, **self.traits}
         self._choice_values = None
+
+    def _nodes(self, name, dist):
+        """Quadrature nodes of a trait, recomputed only when its parameters change."""
+        values = dist.resolve(self.params, trait=name)
+        key = (name, tuple(v if np.isscalar(v) else id(v) for v in values.values()))
+        if key not in self._node_cache:
+            if len(self._node_cache) > 64:
+                self._node_cache.clear()
+            self._node_cache[key] = dist.nodes(self.population.nodes, **values)
+        return self._node_cache[key]
 
     @property
     def k(self):
