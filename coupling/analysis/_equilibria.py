@@ -34,11 +34,12 @@ class Equilibrium:
     micro : ndarray (M, k)
         The micro state (choice probabilities per node for a mean-field choice rule).
     eigenvalues : ndarray
-        Leading eigenvalues of the full coupled Jacobian, largest real part first.
+        Leading eigenvalues of the full coupled Jacobian, largest real part first (for maps
+        the multipliers, largest modulus first).
     stable : bool
-        Whether every eigenvalue has a negative real part.
+        Whether every eigenvalue has a negative real part (every multiplier |μ| < 1).
     n_unstable : int
-        Number of eigenvalues with positive real part (among those computed).
+        Number of unstable eigenvalues (among those computed: see ``complete_spectrum``).
     residual : float
         max |F| at the returned state.
     """
@@ -83,8 +84,8 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     Parameters
     ----------
     model : Model
-        A continuous-time model with an ODE rule (finite or mean-field) or a choice rule
-        (mean-field).
+        A model with an ODE or Map rule, or a choice rule (mean-field, or a finite population
+        followed through its expected choices), in continuous or discrete time.
     bounds : mapping, optional
         ``{name: (lo, hi)}`` for the aggregates and macro variables: the region searched.
         Default: the range of each aggregate's integrand over the options (choice rules);
