@@ -17,6 +17,7 @@ from .analysis._continuation import continuation
 from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis._fold_curve import FoldCurve, fold_curve
+from .analysis._hopf_curve import hopf_curve
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -60,6 +61,7 @@ __all__ = [
     "continuation",
     "equilibria",
     "fold_curve",
+    "hopf_curve",
     "load",
     "logit",
     "read_model",

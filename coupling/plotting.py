@@ -115,15 +115,16 @@ def plot_fold_curve(curve, *, ax=None, shade=True, grid=15, **options):
         bar = ax.figure.colorbar(cells, ax=ax, ticks=np.arange(counts.min(),
                                                                 counts.max() + 1))
         bar.set_label("number of equilibria (grid cells)")
+    color = "tab:red" if curve.kind == "fold" else "tab:purple"
     for i, points in enumerate(curve.curves):
-        ax.plot(points[:, 0], points[:, 1], color="tab:red", lw=1.8,
-                label="fold curve" if i == 0 else None)
+        ax.plot(points[:, 0], points[:, 1], color=color, lw=1.8,
+                label=f"{curve.kind} curve" if i == 0 else None)
     for point in curve.special_points:
         ax.plot(point.param, point.data["p2"], "k*", ms=10, zorder=3)
         ax.annotate({"cusp": "CP", "bt": "BT"}[point.kind], (point.param, point.data["p2"]),
                     xytext=(6, -10), textcoords="offset points")
     (a0, a1), (b0, b1) = curve.bounds
     ax.set(xlim=(a0, a1), ylim=(b0, b1), xlabel=p1, ylabel=p2,
-           title=f"folds in ({p1}, {p2})")
+           title=f"{curve.kind} points in ({p1}, {p2})")
     ax.legend(loc="upper left", frameon=False)
     return ax

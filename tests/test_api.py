@@ -43,6 +43,7 @@ EXPECTED = [
     "continuation",
     "equilibria",
     "fold_curve",
+    "hopf_curve",
     "load",
     "logit",
     "read_model",

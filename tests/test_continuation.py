@@ -294,3 +294,22 @@ def test_map_neimark_sacker_with_a_slow_macro_feedback():
     (ns,) = diagram.special_points
     assert ns.kind == "neimark-sacker" and ns.status == "converged"
     assert abs(ns.param - 1 / (J + k)) < 1e-9
+
+
+def test_hopf_curve_matches_the_closed_form_and_ends_at_bogdanov_takens():
+    """slow-feedback, sigma = 0, k = 0.1: Hopf points at s_H = (1 + b eps)/J for every eps,
+    c_H(eps) = k X + b (atanh X - J X) with X = sqrt(1 - s_H), until the determinant
+    vanishes at the Bogdanov-Takens point eps = k / (b (J b - k)) = 5/3."""
+    J, k, b = 2.0, 0.1, 0.2
+    model = cp.load("slow-feedback", sigma=0.0, k=k, eps=1.0)
+    curve = cp.hopf_curve(model, "c", "eps", (-1, 1), (0.5, 3.0),
+                          bounds={"X": (-1, 1), "y": (-15, 15)})
+    assert curve.kind == "hopf" and len(curve.curves) == 2
+    for points in curve.curves:
+        c, eps = points.T
+        X = np.sqrt(1 - (1 + b * eps) / J)
+        assert np.max(np.abs(np.abs(c) - np.abs(k * X + b * (np.arctanh(X) - J * X)))) < 1e-9
+    assert [p.kind for p in curve.special_points] == ["bt", "bt"]
+    for point in curve.special_points:
+        assert point.status == "converged"
+        assert abs(point.data["p2"] - k / (b * (J * b - k))) < 1e-8

@@ -28,7 +28,8 @@ from ._problem import EquilibriumProblem, shifted_solver
 
 @dataclass
 class FoldCurve:
-    """Fold curves in the (p₁, p₂) plane.
+    """Fold curves (``kind = "fold"``) or Hopf curves (``kind = "hopf"``) in the (p₁, p₂)
+    plane.
 
     Attributes
     ----------
@@ -49,6 +50,7 @@ class FoldCurve:
     special_points: list
     bounds: tuple
     model: object = None
+    kind: str = "fold"
 
     def equilibrium_counts(self, grid=15, **options):
         """Number of equilibria on a ``grid`` x ``grid`` lattice of the parameter box."""
