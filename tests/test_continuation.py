@@ -313,3 +313,17 @@ def test_hopf_curve_matches_the_closed_form_and_ends_at_bogdanov_takens():
     for point in curve.special_points:
         assert point.status == "converged"
         assert abs(point.data["p2"] - k / (b * (J * b - k))) < 1e-8
+
+
+def test_finite_choice_population_folds_converge_to_the_mean_field_folds():
+    """The choice model itself (expected choices of N sampled units): its folds sit within
+    4 sampling standard deviations of the mean-field folds, as for ODE units above."""
+    sigma = 0.3
+    folds = lambda **kw: np.array([p.param for p in cp.continuation(  # noqa: E731
+        cp.load("social-choice", J=2.0, sigma=kw.pop("sigma", sigma)), "h", (-1, 1),
+        **kw).folds()])
+    limit = folds()
+    slope = np.abs(folds(sigma=sigma + 0.01) - limit) / 0.01
+    N = 3000
+    sd = np.hypot(sigma / np.sqrt(N), slope * sigma / np.sqrt(2 * N))
+    assert np.all(np.abs(folds(population=N, seed=11) - limit) < 4 * sd)
