@@ -1,5 +1,5 @@
 """The ``coupling`` command line: list the catalogue, simulate a model, find its equilibria,
-continue them in a parameter, run the demo.
+continue them in a parameter, continue their folds in two, run the demo.
 
 Examples
 --------
@@ -10,6 +10,7 @@ Examples
     coupling simulate social-choice --set norm=true --population 1000 --seed 1 --plot run.png
     coupling equilibria social-choice --set J=2 --set sigma=0 --json
     coupling continue social-choice --param h --range -1 1 --plot diagram.png
+    coupling folds social-choice --params h sigma --range1 -0.6 0.6 --range2 0 1.2 --plot folds.png
     coupling demo --out coupling-demo
 """
 
@@ -19,6 +20,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +116,27 @@ def _parser():
                               help="print the diagram as a JSON document only")
     continuation.set_defaults(run=_continue)
 
+    folds = commands.add_parser("folds", help="continue the folds in two parameters: "
+                                              "fold curves and cusps")
+    _add_model_arguments(folds)
+    folds.add_argument("--params", required=True, nargs=2, metavar=("P1", "P2"),
+                       help="the two parameters to vary")
+    folds.add_argument("--range1", required=True, nargs=2, type=_number, metavar=("LO", "HI"),
+                       help="the range of P1, LO < HI")
+    folds.add_argument("--range2", required=True, nargs=2, type=_number, metavar=("LO", "HI"),
+                       help="the range of P2, LO < HI; it must hold the model's value of P2, "
+                            "where the curves start")
+    _add_bound_argument(folds)
+    folds.add_argument("--grid", type=_grid, default=FOLD_GRID, metavar="G",
+                       help=f"with --plot: count the equilibria on a G x G lattice of the "
+                            f"box to shade the plane (default {FOLD_GRID})")
+    folds.add_argument("--plot", metavar="FILE",
+                       help="save the fold curves to FILE, the plane shaded by the number "
+                            "of equilibria")
+    folds.add_argument("--json", action="store_true",
+                       help="print the fold curves as a JSON document only")
+    folds.set_defaults(run=_folds)
+
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
                       help="output directory (default: ./coupling-demo)")
@@ -204,6 +227,12 @@ def _number(text):
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
+
+
+def _grid(text):
+    if text.isdigit() and int(text) >= 2:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {text!r}")
 
 
 def _positive(text):
@@ -327,10 +356,16 @@ def _equilibria_table(record):
     return "\n".join(lines)
 
 
-def _continue(args):
-    lo, hi = args.range
+def _interval(values, option):
+    """The ``(LO, HI)`` of ``option``, checked: LO < HI."""
+    lo, hi = values
     if not lo < hi:
-        raise UsageError(f"argument --range: expected LO < HI, got {lo:g} {hi:g}")
+        raise UsageError(f"argument {option}: expected LO < HI, got {lo:g} {hi:g}")
+    return lo, hi
+
+
+def _continue(args):
+    lo, hi = _interval(args.range, "--range")
     model = _load(args.model, dict(args.values))
     if args.observable is not None and args.observable not in _observables(model):
         raise KeyError(f"--observable: no aggregate or macro variable {args.observable!r}; "
@@ -413,6 +448,73 @@ def _special_points_table(diagram):
                            *(f"{point.state[n]:.6g}" for n in names), point.status), widths)
                      + data)
     return lines
+
+
+FOLD_GRID = 15
+"""Default lattice (G x G) on which ``folds --plot`` counts equilibria."""
+
+
+def _folds(args):
+    p1, p2 = args.params
+    if p1 == p2:
+        raise UsageError(f"argument --params: expected two different parameters, "
+                         f"got {p1} {p2}")
+    box = _interval(args.range1, "--range1"), _interval(args.range2, "--range2")
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    curve = cp.fold_curve(model, p1, p2, *box, population=population, seed=args.seed,
+                          bounds=dict(args.bounds))
+    if args.plot:
+        _pyplot()  # selects Agg before the curve's plot imports pyplot
+        _save_figure(curve.plot(grid=args.grid).figure, args.plot)
+    record = {"model": model.name, "parameters": [p1, p2], "values": model.parameters,
+              "population": _population_name(population), **_fold_curve_record(curve)}
+    if args.json:
+        print(json.dumps(_plain(record), allow_nan=False))
+    else:
+        print(_fold_curve_summary(record, box))
+    return 0
+
+
+def _fold_curve_record(curve):
+    """Curves and special points as JSON-ready mappings (before :func:`_plain`)."""
+    p1, p2 = curve.parameters
+    curves = [{p1: points[:, 0], p2: points[:, 1], **states}
+              for points, states in zip(curve.curves, curve.states)]
+    points = [{"kind": p.kind, "param": p.param, "p2": p.data["p2"], "state": p.state,
+               "status": p.status, "curve": p.branch} for p in curve.special_points]
+    return {"curves": curves, "special_points": points}
+
+
+def _fold_curve_summary(record, box):
+    """The fold curves and their special points for a person."""
+    p1, p2 = record["parameters"]
+    (a0, a1), (b0, b1) = box
+    lines = [*_header(record["model"], record["values"], record["population"]),
+             f"folds in    {p1} from {a0:g} to {a1:g}, {p2} from {b0:g} to {b1:g}"]
+    curves = record["curves"]
+    heading = _counted(len(curves), "fold curve", "fold curves")
+    if not curves:
+        lines.append(f"{heading}: no folds in {p1} at the model's "
+                     f"{p2} = {record['values'][p2]:g}, where the curves start")
+    else:
+        headings = ("#", "points", f"{p1} min", f"{p1} max", f"{p2} min", f"{p2} max")
+        widths = (3, 8, *_number_widths(headings[2:]))
+        lines += [f"{heading}:", _row(headings, widths)]
+        for i, c in enumerate(curves):
+            ranges = (min(c[p1]), max(c[p1]), min(c[p2]), max(c[p2]))
+            lines.append(_row((i, len(c[p1]), *(f"{v:.6g}" for v in ranges)), widths))
+    points = record["special_points"]
+    heading = _counted(len(points), "special point", "special points")
+    if not points:
+        return "\n".join([*lines, heading])
+    names = list(points[0]["state"])
+    widths = (8, 8, 20, 20, *_number_widths(names), 11)
+    lines += [f"{heading}:", _row(("kind", "curve", p1, p2, *names, "status"), widths)]
+    for p in points:
+        lines.append(_row((p["kind"], p["curve"], f"{p['param']:.12g}", f"{p['p2']:.12g}",
+                           *(f"{p['state'][n]:.6g}" for n in names), p["status"]), widths))
+    return "\n".join(lines)
 
 
 def _counted(n, singular, plural):
@@ -659,6 +761,98 @@ def _draw_branches(ax, diagram, name, label, **style):
             label = None
 
 
-DEMO_SECTIONS = (_trajectories_section, _bifurcation_section)
+FOLD_FIELD_RANGE, FOLD_SIGMA_RANGE = (-0.6, 0.6), (0.0, 1.2)
+DEMO_FOLD_GRID = 21
+"""The (h, sigma) box of the fold-curve figure and the lattice its shading counts on."""
+
+
+def _fold_curve_section(out):
+    """``fold_curve.png``: (e) the folds in the plane (h, sigma), ending at the cusp,
+    (f) the hysteresis width against sigma."""
+    curve = cp.fold_curve(cp.load(DEFAULT_MODEL), "h", "sigma", FOLD_FIELD_RANGE,
+                          FOLD_SIGMA_RANGE, seed=DEMO_SEED)
+    cusps = [point for point in curve.special_points if point.kind == "cusp"]
+    if len(curve.curves) != 1 or len(cusps) != 1:
+        raise ValueError(f"demo: expected one fold curve through one cusp in (h, sigma), "
+                         f"got {len(curve.curves)} curves and {len(cusps)} cusps")
+    return _two_panels(out, "fold_curve.png", partial(_fold_map_panel, curve, cusps[0]),
+                       partial(_width_panel, curve, cusps[0]))
+
+
+def _fold_map_panel(curve, cusp, ax):
+    """Panel (e): the fold curve in (h, sigma), the plane shaded by the number of
+    equilibria, the cusp marked."""
+    sigma_c = cusp.data["p2"]
+    curve.plot(ax=ax, grid=DEMO_FOLD_GRID)
+    ax.axhline(sigma_c, color="black", lw=0.8, ls="--", label=f"cusp CP: σ_c = {sigma_c:.3f}")
+    ax.text(np.mean(FOLD_FIELD_RANGE), (sigma_c + FOLD_SIGMA_RANGE[1]) / 2,
+            "σ > σ_c: one equilibrium for every h,\nno hysteresis", ha="center", va="center")
+    ax.text(np.mean(FOLD_FIELD_RANGE), 0.25 * sigma_c, "3 equilibria:\nbistable",
+            ha="center", va="center", color="white")
+    ax.set(xlabel="field h", ylabel="taste spread σ",
+           title="(e) the folds of m in (h, σ) meet at a cusp")
+    ax.legend(loc="center left", framealpha=0.95, edgecolor="none")
+    (points,) = curve.curves
+    return [f"(e) Folds in the plane of the field h and the taste spread sigma "
+            f"({FOLD_FIELD_RANGE[0]:g} <= h <= {FOLD_FIELD_RANGE[1]:g}, "
+            f"{FOLD_SIGMA_RANGE[0]:g} <= sigma <= {FOLD_SIGMA_RANGE[1]:g})",
+            f"  one fold curve of {len(points)} points, the plane shaded by the number of "
+            f"equilibria on a {DEMO_FOLD_GRID} x {DEMO_FOLD_GRID} grid",
+            f"  cusp at sigma_c = {sigma_c:.6f}, h = {round(cusp.param, 6) + 0.0:+.6f} "
+            f"({cusp.status})",  # + 0.0: no "-0.000000" for a cusp at h = -1e-16
+            "  for sigma above sigma_c the population has a single equilibrium for every h: "
+            "no hysteresis" if points[:, 1].max() <= sigma_c else
+            f"  the fold curve rises above the cusp, to sigma = {points[:, 1].max():.6f}"]
+
+
+def _width_panel(curve, cusp, ax):
+    """Panel (f): the hysteresis width against sigma, from the fold curve and from the
+    one-parameter continuations of panel (d)."""
+    sigma_c, (lo, hi) = cusp.data["p2"], FOLD_SIGMA_RANGE
+    sigmas = np.linspace(lo, sigma_c, 200)
+    ax.plot(sigmas, _fold_curve_widths(curve, cusp, sigmas), color="tab:red", lw=1.8,
+            label="from the fold curve (e)")
+    ax.plot([sigma_c, hi], [0.0, 0.0], color="tab:red", lw=1.8)
+    ax.axvspan(sigma_c, hi, color="0.9", label="σ > σ_c: no hysteresis")
+    ax.axvline(sigma_c, color="black", lw=0.8, ls="--")
+    ax.plot(sigma_c, 0.0, "k*", ms=10, zorder=4, clip_on=False)
+    ax.annotate("CP", (sigma_c, 0.0), xytext=(-22, 6), textcoords="offset points")
+    model = cp.load(DEFAULT_MODEL)
+    lines = ["(f) Hysteresis width against sigma: from the fold curve, and from the "
+             "continuations in h of (d)",
+             "  sigma   from the fold curve   from (d)"]
+    for sigma, color in zip(DEMO_SIGMAS, _blues(len(DEMO_SIGMAS))):
+        diagram = cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
+        folds = sorted(point.param for point in diagram.folds())
+        width = folds[-1] - folds[0] if len(folds) > 1 else 0.0
+        ax.plot(sigma, width, "o", color=color, ms=7, mec="black", zorder=3,
+                label="continuations in h of (d)" if sigma == DEMO_SIGMAS[0] else None)
+        (from_curve,) = _fold_curve_widths(curve, cusp, [sigma])
+        lines.append(f"  {sigma:<8g}{from_curve:<22.4f}"
+                     + (f"{width:.4f}" if len(folds) > 1 else "no folds"))
+    ax.set(xlim=(lo, hi), ylim=(-0.01, None), xlabel="taste spread σ",
+           ylabel="hysteresis width in h (between the folds)",
+           title="(f) the hysteresis loop closes at the cusp σ_c")
+    ax.legend(loc="upper right", framealpha=0.95, edgecolor="none")
+    return lines
+
+
+def _fold_curve_widths(curve, cusp, sigmas):
+    """The distance in h between the two folds at each of ``sigmas`` (0 above the cusp), by
+    monotone cubic interpolation of h against sigma along the two arms of the fold curve,
+    which meet at the cusp, its highest point."""
+    from scipy.interpolate import PchipInterpolator
+
+    (points,) = curve.curves
+    sigma_c, top = cusp.data["p2"], int(np.argmax(points[:, 1]))
+    folds = []
+    for arm in (points[:top + 1], points[top:]):
+        arm = np.vstack([arm[arm[:, 1] < sigma_c], [[cusp.param, sigma_c]]])
+        arm = arm[np.argsort(arm[:, 1])]
+        folds.append(PchipInterpolator(arm[:, 1], arm[:, 0])(np.minimum(sigmas, sigma_c)))
+    return np.abs(folds[1] - folds[0])
+
+
+DEMO_SECTIONS = (_trajectories_section, _bifurcation_section, _fold_curve_section)
 """Demo sections: each takes the output directory, writes its files and returns
 ``(paths written, summary lines)``."""

@@ -109,11 +109,12 @@ def plot_fold_curve(curve, *, ax=None, shade=True, grid=15, **options):
         from matplotlib.colors import BoundaryNorm
 
         xs, ys, counts = curve.equilibrium_counts(grid, **options)
-        levels = np.arange(counts.min(), counts.max() + 2) - 0.5
-        cells = ax.pcolormesh(xs, ys, counts, shading="nearest", cmap="Blues", alpha=0.6,
-                              norm=BoundaryNorm(levels, 256))
-        bar = ax.figure.colorbar(cells, ax=ax, ticks=np.arange(counts.min(),
-                                                                counts.max() + 1))
+        present = np.unique(counts)  # one colour band per count that occurs
+        index = np.searchsorted(present, counts)
+        cells = ax.pcolormesh(xs, ys, index, shading="nearest", cmap="Blues", alpha=0.6,
+                              norm=BoundaryNorm(np.arange(present.size + 1) - 0.5, 256))
+        bar = ax.figure.colorbar(cells, ax=ax, ticks=np.arange(present.size))
+        bar.set_ticklabels([str(c) for c in present])
         bar.set_label("number of equilibria (grid cells)")
     color = "tab:red" if curve.kind == "fold" else "tab:purple"
     for i, points in enumerate(curve.curves):

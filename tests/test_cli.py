@@ -1,5 +1,5 @@
-"""The ``coupling`` command line: models, simulate, equilibria, continue, demo, and its error
-reporting."""
+"""The ``coupling`` command line: models, simulate, equilibria, continue, folds, demo, and its
+error reporting."""
 
 import json
 import subprocess
@@ -7,13 +7,15 @@ import sys
 
 import numpy as np
 import pytest
-from scipy import optimize
+from scipy import integrate, optimize
 
 from coupling import cli
 
 CURIE_WEISS = ["--set", "beta=2", "--set", "J=1", "--set", "sigma=0", "--set", "h=0"]
 BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
 CONTINUE_H = ["continue", "social-choice", *BISTABLE, "--param", "h", "--range", "-1", "1"]
+FOLDS_HJ = ["folds", "social-choice", "--set", "sigma=0", "--params", "h", "J",
+            "--range1", "-1", "1", "--range2", "0.5", "2"]
 
 
 def _strict_json(text):
@@ -169,6 +171,45 @@ def test_continue_summary_for_people_and_plot(tmp_path, capsys):
     assert [fold[-1] for fold in folds] == ["converged", "converged"]
 
 
+def test_folds_json_cusp_and_curve_of_the_curie_weiss_model(capsys):
+    """m = tanh(J m + h) folds where J (1 - m_f^2) = 1, at |h| = J m_f - atanh m_f: one curve
+    in (h, J) through the cusp h = 0, J = 1."""
+    assert cli.main([*FOLDS_HJ, "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    assert set(record) == {"model", "parameters", "values", "population", "curves",
+                           "special_points"}
+    assert (record["model"], record["parameters"], record["population"]) == \
+        ("social-choice", ["h", "J"], "mean-field")
+    assert record["values"] == {"beta": 1.0, "J": 1.5, "h": 0.0, "sigma": 0.0}
+    (cusp,) = record["special_points"]
+    assert (cusp["kind"], cusp["status"]) == ("cusp", "converged")
+    assert abs(cusp["param"]) < 1e-8 and abs(cusp["p2"] - 1.0) < 1e-8
+    assert set(cusp["state"]) == {"m", "adopters"} and abs(cusp["state"]["m"]) < 1e-6
+    (curve,) = record["curves"]
+    assert set(curve) == {"h", "J", "m", "adopters"}
+    h, J, m = (np.array(curve[key]) for key in ("h", "J", "m"))
+    assert h.size > 20 and all(len(column) == h.size for column in curve.values())
+    assert h.min() < -0.5 and h.max() > 0.5 and J.min() == pytest.approx(1.0, abs=1e-5)
+    m_f = np.sqrt(1 - 1 / J)
+    assert np.max(np.abs(np.abs(h) - (J * m_f - np.arctanh(m_f)))) < 1e-9
+    assert np.max(np.abs(np.abs(m) - m_f)) < 1e-6
+    assert np.all(np.sign(m[np.abs(h) > 1e-3]) == -np.sign(h[np.abs(h) > 1e-3]))
+
+
+def test_folds_summary_for_people_and_plot(tmp_path, capsys):
+    path = tmp_path / "folds.png"
+    assert cli.main([*FOLDS_HJ, "--plot", str(path), "--grid", "5"]) == 0
+    assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 1000
+    lines = capsys.readouterr().out.splitlines()
+    assert "folds in    h from -1 to 1, J from 0.5 to 2" in lines
+    assert lines[lines.index("1 fold curve:") + 1].split() == ["#", "points", "h", "min", "h",
+                                                               "max", "J", "min", "J", "max"]
+    assert "1 special point:" in lines
+    (cusp,) = [line.split() for line in lines if line.startswith("  cusp ")]
+    assert cusp[1] == "0" and abs(float(cusp[2])) < 1e-8 and cusp[3] == "1"
+    assert cusp[-1] == "converged"
+
+
 @pytest.mark.parametrize("argv, culprit", [
     (["simulate", "no-such-model"], "no-such-model"),
     (["simulate", "social-choice", "--set", "betta=2"], "betta"),
@@ -199,6 +240,21 @@ def test_continue_summary_for_people_and_plot(tmp_path, capsys):
     (["equilibria", "social-choice", "--bound", "=0,1"], "--bound"),
     (["equilibria", "social-choice", "--bound", "m=1,0"], "--bound"),
     (["equilibria", "social-choice", "--bound", "mm=0,1"], "mm"),
+    (["folds", "social-choice", "--params", "h", "betta", "--range1", "-1", "1", "--range2",
+      "0", "1"], "betta"),
+    (["folds", "social-choice", "--params", "h", "h", "--range1", "-1", "1", "--range2", "-1",
+      "1"], "--params"),
+    (["folds", "social-choice", "--params", "h", "--range1", "-1", "1", "--range2", "0", "1"],
+     "--params"),
+    (["folds", "social-choice", "--params", "h", "J", "--range1", "1", "-1", "--range2", "0.5",
+      "2"], "--range1"),
+    (["folds", "social-choice", "--params", "h", "J", "--range1", "-1", "1", "--range2", "2",
+      "0.5"], "--range2"),
+    (["folds", "social-choice", "--params", "h", "J", "--range1", "-1", "1", "--range2", "2",
+      "3"], "J = 1.5"),  # the curves start at the model's J = 1.5, outside the range
+    (["folds", "social-choice", "--params", "h", "J", "--range2", "0.5", "2"], "--range1"),
+    (["folds", "social-choice", "--params", "h", "J", "--range1", "-1", "1", "--range2", "0.5",
+      "2", "--grid", "1"], "--grid"),
     (["equilibria", "no-such-model"], "no-such-model"),
     (["simulate"], "model"),
     (["frobnicate"], "frobnicate"),
@@ -226,7 +282,7 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert cli.main(["demo", "--out", str(out)]) == 0
     summary = out / "summary.txt"
-    for name in ("trajectories.png", "bifurcation.png"):
+    for name in ("trajectories.png", "bifurcation.png", "fold_curve.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
@@ -235,11 +291,28 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     assert "recovers" in text and "hysteresis" in text
     assert "folds at h = -0.159976, +0.159976; hysteresis width 0.319953" in text
     assert "lies inside the bistable range" in text and "lies outside" in text
-    rows = {float(line.split()[0]): line for line in text.splitlines()[-len(cli.DEMO_SIGMAS):]}
+    sections = {section.split(" ", 1)[0]: section.splitlines()
+                for section in text.split("\n\n")}
+    rows = {float(line.split()[0]): line for line in sections["(d)"][-len(cli.DEMO_SIGMAS):]}
     assert list(rows) == list(cli.DEMO_SIGMAS)
     assert "no folds: no hysteresis" in rows[1.0]
     widths = [float(rows[s].rsplit(" ", 1)[1]) for s in cli.DEMO_SIGMAS[:-1]]
     assert widths == sorted(widths, reverse=True)
+    # (e): the cusp where J E[sech^2(sigma_c a)] = 1 for a ~ Normal(0, 1) (beta = 1, J = 1.5)
+    (cusp,) = [line for line in sections["(e)"] if "cusp at" in line]
+    sigma_c = float(cusp.split("sigma_c = ")[1].split(",")[0])
+    assert sigma_c == pytest.approx(optimize.brentq(lambda s: 1.5 * integrate.quad(
+        lambda a: np.exp(-a * a / 2) / np.sqrt(2 * np.pi) / np.cosh(s * a) ** 2, -12, 12)[0]
+        - 1, 0.5, 1.0), abs=1e-5)
+    assert cusp.endswith("h = +0.000000 (converged)")
+    assert ("  for sigma above sigma_c the population has a single equilibrium for every h: "
+            "no hysteresis") in sections["(e)"]
+    # (f): the widths read off the fold curve agree with the continuations of (d)
+    table = {float(line.split()[0]): line.split()[1:] for line in sections["(f)"][2:]}
+    assert list(table) == list(cli.DEMO_SIGMAS) and table[1.0] == ["0.0000", "no", "folds"]
+    for sigma, width in zip(cli.DEMO_SIGMAS, widths):
+        assert abs(float(table[sigma][0]) - width) < 2e-4
+        assert abs(float(table[sigma][1]) - width) < 1e-4
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "summary.txt" in printed
 

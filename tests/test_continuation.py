@@ -327,3 +327,19 @@ def test_finite_choice_population_folds_converge_to_the_mean_field_folds():
     N = 3000
     sd = np.hypot(sigma / np.sqrt(N), slope * sigma / np.sqrt(2 * N))
     assert np.all(np.abs(folds(population=N, seed=11) - limit) < 4 * sd)
+
+
+def test_fold_curve_shading_counts_the_population_of_the_curves():
+    """The equilibria counted for the shading belong to the population the curves were
+    traced for (same N, same drawn tastes), not to the model's mean field."""
+    model = cp.load("social-choice")
+    curve = cp.fold_curve(model, "h", "sigma", (-0.6, 0.6), (0.0, 1.2), population=20,
+                          seed=1)
+    assert curve.options == {"population": 20, "seed": 1, "bounds": None}
+    _, _, counts = curve.equilibrium_counts(5)
+    _, _, explicit = curve.equilibrium_counts(5, population=20, seed=1)
+    assert np.array_equal(counts, explicit)
+    with pytest.raises(ValueError, match="outside"):
+        cp.fold_curve(model, "h", "sigma", (-0.6, 0.6), (0.5, 1.2))
+    with pytest.raises(ValueError, match="differ"):
+        cp.fold_curve(model, "h", "h", (-0.6, 0.6), (-0.6, 0.6))

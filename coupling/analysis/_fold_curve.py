@@ -51,11 +51,14 @@ class FoldCurve:
     bounds: tuple
     model: object = None
     kind: str = "fold"
+    options: dict = None
 
     def equilibrium_counts(self, grid=15, **options):
-        """Number of equilibria on a ``grid`` x ``grid`` lattice of the parameter box."""
+        """Number of equilibria on a ``grid`` x ``grid`` lattice of the parameter box, for the
+        population, seed and bounds the curves were traced with (``options`` override)."""
         from ._equilibria import equilibria
 
+        options = {**(self.options or {}), **options}
         (a0, a1), (b0, b1) = self.bounds
         xs, ys = np.linspace(a0, a1, grid), np.linspace(b0, b1, grid)
         counts = np.array([[len(equilibria(self.model.with_parameters(
@@ -98,14 +101,7 @@ def fold_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
     >>> [(p.kind, abs(p.param) < 1e-8, round(p.data["p2"], 8)) for p in curve.special_points]
     [('cusp', True, 1.0)]
     """
-    for name in (p1, p2):
-        if name not in model.parameters:
-            raise DeclarationError("fold curves need declared parameters; the model has "
-                                   f"{sorted(model.parameters)}", symbol=name,
-                                   level="parameters")
-    box = tuple(tuple(map(float, r)) for r in (range1, range2))
-    if seed is None:
-        seed = np.random.SeedSequence().entropy
+    box, seed = check_box(model, p1, p2, range1, range2, seed)
     start = continuation(model, p1, box[0], population=population, seed=seed, bounds=bounds,
                          tol=tol)
     problem = EquilibriumProblem(model, population, seed)
@@ -116,7 +112,30 @@ def fold_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
         if point.status == "converged" and not tracer.covered(W):
             tracer.trace(W)
     return FoldCurve(parameters=(p1, p2), curves=tracer.curves, states=tracer.states,
-                     special_points=tracer.special, bounds=box, model=model)
+                     special_points=tracer.special, bounds=box, model=model,
+                     options={"population": population, "seed": seed, "bounds": bounds})
+
+
+def check_box(model, p1, p2, range1, range2, seed):
+    """Validated parameter box of a two-parameter continuation, and a fixed seed."""
+    for name in (p1, p2):
+        if name not in model.parameters:
+            raise DeclarationError("two-parameter curves need declared parameters; the model "
+                                   f"has {sorted(model.parameters)}", symbol=name,
+                                   level="parameters")
+    if p1 == p2:
+        raise ValueError(f"the two parameters must differ, got {p1!r} twice")
+    box = tuple(tuple(map(float, r)) for r in (range1, range2))
+    for name, (lo, hi) in zip((p1, p2), box):
+        if not lo < hi:
+            raise ValueError(f"the range of {name!r} must satisfy lo < hi, got ({lo}, {hi})")
+    value = model.parameters[p2]
+    if not box[1][0] <= value <= box[1][1]:
+        raise ValueError(f"the curves start at the model's {p2} = {value:g}, outside its "
+                         f"range {box[1]}: set {p2} inside the range")
+    if seed is None:  # one population for the start and the curves
+        seed = np.random.SeedSequence().entropy
+    return box, seed
 
 
 class _FoldTracer:
@@ -327,8 +346,8 @@ class _FoldTracer:
         Z, y = s.unpack(W[:self.n])
         state = dict(zip(s.macro_names, y.tolist()))
         state.update(zip(s.global_aggregates, s.aggregates(Z)[0].tolist()))
+        span = (a["W"][self.n], b["W"][self.n], W[self.n])  # the bracket and the point
         self.special.append(SpecialPoint(
-            kind=kind, param=float(W[self.n]), state=state,
-            interval=tuple(sorted((a["W"][self.n], b["W"][self.n]))),
+            kind=kind, param=float(W[self.n]), state=state, interval=(min(span), max(span)),
             status="converged" if hi - lo < 1e-9 else "guess", branch=len(self.curves) - 1,
             data={"p2": float(W[self.n + 1])}, u=W[:self.n].copy()))

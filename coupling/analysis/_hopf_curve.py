@@ -16,10 +16,9 @@ ends in a Bogdanov–Takens point, reported with the curve's end.
 
 import numpy as np
 
-from .._errors import DeclarationError
 from ._continuation import continuation
 from ._diagram import SpecialPoint
-from ._fold_curve import FoldCurve
+from ._fold_curve import FoldCurve, check_box
 from ._problem import EquilibriumProblem
 
 DENSE_LIMIT = 300
@@ -47,14 +46,7 @@ def hopf_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
     >>> [round(p.data["p2"], 10) for p in curve.special_points]  # eps = k / (b (J b - k))
     [1.6666666667, 1.6666666667]
     """
-    for name in (p1, p2):
-        if name not in model.parameters:
-            raise DeclarationError("Hopf curves need declared parameters; the model has "
-                                   f"{sorted(model.parameters)}", symbol=name,
-                                   level="parameters")
-    box = tuple(tuple(map(float, r)) for r in (range1, range2))
-    if seed is None:
-        seed = np.random.SeedSequence().entropy
+    box, seed = check_box(model, p1, p2, range1, range2, seed)
     start = continuation(model, p1, box[0], population=population, seed=seed, bounds=bounds)
     problem = EquilibriumProblem(model, population, seed)
     n = problem.system.size * problem.system.k + len(problem.system.macro_names)
@@ -66,7 +58,8 @@ def hopf_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
         if point.kind == "hopf" and point.status == "converged":
             tracer.trace(point.u, point.param, model.parameters[p2])
     return FoldCurve(parameters=(p1, p2), curves=tracer.curves, states=tracer.states,
-                     special_points=tracer.special, bounds=box, model=model, kind="hopf")
+                     special_points=tracer.special, bounds=box, model=model, kind="hopf",
+                     options={"population": population, "seed": seed, "bounds": bounds})
 
 
 class _HopfTracer:
@@ -143,7 +136,7 @@ class _HopfTracer:
         return t if t @ previous >= 0 else -t
 
     def trace(self, u, p1, p2):
-        n, p = self.n, np.array([p1, p2])
+        p = np.array([p1, p2])
         eig, vecs = np.linalg.eig(self.J(u, p))
         i = int(np.argmin(np.abs(eig.real) + 1e9 * (eig.imag <= 1e-10)))
         q = vecs[:, i]
