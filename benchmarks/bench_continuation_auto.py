@@ -63,25 +63,18 @@ Usage::
 AUTO needs ``pip install xpplab``; without it only coupling is measured.
 """
 
-import os
+import _harness  # first: pins the BLAS/OpenMP threads before numpy
 
-# Pin the BLAS / OpenMP thread pools before numpy is imported. This matters a lot here: the
-# continuation makes thousands of tiny LAPACK calls, which on a busy machine become orders
-# of magnitude slower when OpenBLAS wakes its thread pool for each of them.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
+import os  # noqa: E402
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
-import gc  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -123,33 +116,8 @@ def fold_errors(found):
     return errors
 
 
-def best_time(fn, repeats):
-    """Minimum wall time over ``repeats`` calls, and the last result."""
-    best, result = math.inf, None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
-def coupling_revision():
-    """Short git commit of the coupling checkout ('+dirty' with local changes), or '?'.
-
-    The library changes quickly; the commit tells which code the numbers belong to."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(cp.__file__)))
-    try:
-        def git(*command):
-            return subprocess.run(["git", "-C", root, *command], check=False,
-                                  capture_output=True, text=True, timeout=10).stdout.strip()
-        revision = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--", "coupling")
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-    return revision + ("+dirty" if dirty else "") if revision else "?"
 
 
 # --------------------------------------------------------------------------- coupling
@@ -201,10 +169,10 @@ def run_coupling(model, kwargs):
 
 def measure_coupling(name, model, kwargs, repeats):
     run_coupling(model, kwargs)  # warm-up: compiles the expressions and their Jacobians
-    t, diagram = best_time(lambda: run_coupling(model, kwargs), repeats)
+    t, diagram = _harness.best_time(lambda: run_coupling(model, kwargs), repeats)
     folds = diagram.folds()
     # the start search of cp.continuation on its own: cp.equilibria at both ends
-    t_ends = sum(best_time(lambda end=end: cp.equilibria(model.with_parameters(h=end), seed=1,
+    t_ends = sum(_harness.best_time(lambda end=end: cp.equilibria(model.with_parameters(h=end), seed=1,
                                                           bounds=kwargs.get("bounds")),
                            repeats)[0] for end in INTERVAL)
     return {
@@ -237,8 +205,8 @@ def run_auto(model, tolerances):
 
 def measure_auto(model, name, tolerances, repeats):
     run_auto(model, tolerances)  # warm-up
-    t, diagram = best_time(lambda: run_auto(model, tolerances), repeats)
-    t_read, _ = best_time(lambda: model.auto.diagram, repeats)
+    t, diagram = _harness.best_time(lambda: run_auto(model, tolerances), repeats)
+    t_read, _ = _harness.best_time(lambda: model.auto.diagram, repeats)
     folds = [p.value for p in diagram.special("LP")]
     return {
         "tool": "AUTO", "variant": name, "states": 1, "repeats": repeats, "time_s": t,
@@ -309,7 +277,7 @@ def run_lean_loop(derivatives, ds=0.01, ds_max=0.05):
 def measure_lean_loop(repeats):
     derivatives = lean_derivatives()  # compiled once, like coupling's warm-up
     run_lean_loop(derivatives)
-    t, (folds, points) = best_time(lambda: run_lean_loop(derivatives), repeats)
+    t, (folds, points) = _harness.best_time(lambda: run_lean_loop(derivatives), repeats)
     return {"tool": "python", "variant": "lean loop", "states": 1, "repeats": repeats,
             "time_s": t, "points": points, "folds": folds, "fold_errors": fold_errors(folds)}
 
@@ -392,7 +360,7 @@ def main(argv=None):
     print(f"closed-form folds: h_f = {h_lo:.16f} (m_f = {m_lo:+.10f}), "
           f"h_f = {h_hi:+.16f} (m_f = {m_hi:+.10f})")
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"coupling {getattr(cp, '__version__', '?')} (git {coupling_revision()}), "
+          f"coupling {getattr(cp, '__version__', '?')} (git {_harness.coupling_revision()}), "
           f"{os.cpu_count()} CPUs, "
           f"BLAS/OpenMP threads pinned to 1")
 
@@ -459,7 +427,7 @@ def main(argv=None):
             "benchmark": "continuation through two folds, coupling vs AUTO",
             "beta": BETA, "J": J, "interval": INTERVAL,
             "exact_folds": [{"h": h, "m": m} for h, m in exact_folds()],
-            "coupling_revision": coupling_revision(),
+            "coupling_revision": _harness.coupling_revision(),
             "python": platform.python_version(), "numpy": np.__version__,
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": 1,
             "results": results, "profile": profile,

@@ -36,16 +36,11 @@ Usage::
     python benchmarks/bench_equilibria_scaling.py --no-continuation
 """
 
-import os
+import _harness  # first: pins the BLAS/OpenMP threads before numpy
 
-# Pin the BLAS / OpenMP thread pools before numpy is imported: single-threaded, comparable
-# numbers (the dense baseline's QR and eigvals would otherwise use every core).
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
+import os  # noqa: E402
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -78,17 +73,6 @@ def build_model(J):
     )
 
 
-def best_time(fn, repeats):
-    """Minimum wall time over ``repeats`` calls, and the result of that fastest call."""
-    best, result = math.inf, None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        value = fn()
-        elapsed = time.perf_counter() - start
-        if elapsed < best:
-            best, result = elapsed, value
-    return best, result
 
 
 def loglog_slope(sizes, times):
@@ -98,22 +82,6 @@ def loglog_slope(sizes, times):
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
 
-def coupling_revision():
-    """Short git commit of the coupling checkout ('+dirty' with local changes), or '?'.
-
-    The library changes quickly; the commit tells which code the numbers belong to."""
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(cp.__file__)))
-    try:
-        def git(*command):
-            return subprocess.run(["git", "-C", root, *command], check=False,
-                                  capture_output=True, text=True, timeout=10).stdout.strip()
-        revision = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--", "coupling")
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-    return revision + ("+dirty" if dirty else "") if revision else "?"
 
 
 # --------------------------------------------------------------------------- coupling
@@ -198,7 +166,7 @@ def main(argv=None):
     print(f"N ODE units: eps dx_i/dt = -x_i + tanh(J X + a_i + h), X = mean(x), "
           f"a_i ~ Normal(0, {SIGMA}), eps = {EPS}, h = {H}")
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"coupling {getattr(cp, '__version__', '?')} (git {coupling_revision()}), "
+          f"coupling {getattr(cp, '__version__', '?')} (git {_harness.coupling_revision()}), "
           f"{os.cpu_count()} CPUs, "
           f"BLAS/OpenMP threads pinned to 1")
     print("timing: best of R repeats (wall clock), after a warm-up call\n")
@@ -213,7 +181,7 @@ def main(argv=None):
     for J, model in models.items():
         for N in sizes:
             R = repeats(N, "equilibria")
-            t, found = best_time(lambda m=model, n=N: run_equilibria(m, n, args.seed), R)
+            t, found = _harness.best_time(lambda m=model, n=N: run_equilibria(m, n, args.seed), R)
             eq_rows.append({"J": J, "N": N, "repeats": R, "time_s": t,
                             "time_per_unit_us": t / N * 1e6, "equilibria": describe(found)})
             print(f"  equilibria J = {J}, N = {N:>7,d}: {t:7.3f} s (best of {R}), "
@@ -225,7 +193,7 @@ def main(argv=None):
     if not args.no_dense:
         a = coupling_traits(N0, args.seed)
         for J in COUPLINGS:
-            t, (found, t_solve, t_eig) = best_time(lambda j=J: dense_equilibria(j, a),
+            t, (found, t_solve, t_eig) = _harness.best_time(lambda j=J: dense_equilibria(j, a),
                                                    3 if N0 <= 1000 else 1)
             ours = next(r for r in eq_rows if r["J"] == J and r["N"] == N0)
             same = (len(found) == len(ours["equilibria"]) and all(
@@ -245,7 +213,7 @@ def main(argv=None):
         run_continuation(model, 200, args.seed)  # warm-up
         for N in sizes:
             R = repeats(N, "continuation")
-            t, diagram = best_time(lambda n=N: run_continuation(model, n, args.seed), R)
+            t, diagram = _harness.best_time(lambda n=N: run_continuation(model, n, args.seed), R)
             folds = diagram.folds()
             cont_rows.append({
                 "J": 2.0, "N": N, "repeats": R, "time_s": t,
@@ -311,7 +279,7 @@ def main(argv=None):
             "benchmark": "equilibria and continuation of N coupled ODE units",
             "sigma": SIGMA, "eps": EPS, "h": H, "bounds": BOUNDS, "seed": args.seed,
             "dense_starts": DENSE_STARTS,
-            "coupling_revision": coupling_revision(),
+            "coupling_revision": _harness.coupling_revision(),
             "python": platform.python_version(), "numpy": np.__version__,
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": 1,
             "equilibria": eq_rows, "dense": dense_rows, "continuation": cont_rows,

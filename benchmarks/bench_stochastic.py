@@ -29,17 +29,12 @@ Usage::
     python benchmarks/bench_stochastic.py --profile       # + cProfile of coupling at largest N
 """
 
-import os
+import _harness  # first: pins the BLAS/OpenMP threads before numpy
 
-# Pin the BLAS / OpenMP thread pools before numpy is imported: single-threaded, comparable
-# numbers (the weighted-sum aggregate is a BLAS dot product in coupling).
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
+import os  # noqa: E402
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
-import gc  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -47,7 +42,6 @@ import platform  # noqa: E402
 import pstats  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -149,15 +143,6 @@ def mean_field_equilibrium(beta, J, h, sigma, m0=0.0, nodes=80):
     return m
 
 
-def best_time(fn, repeats):
-    """Minimum wall time over ``repeats`` calls, and the last result."""
-    best, result = math.inf, None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def fmt_rate(x):
@@ -248,9 +233,9 @@ def main(argv=None):
         # interleave the implementations so slow drifts of the machine hit both alike
         t_cp, t_hw = math.inf, math.inf
         for _ in range(R):
-            t, m_cp = best_time(coupling_fn, 1)
+            t, m_cp = _harness.best_time(coupling_fn, 1)
             t_cp = min(t_cp, t)
-            t, m_hw = best_time(hand_fn, 1)
+            t, m_hw = _harness.best_time(hand_fn, 1)
             t_hw = min(t_hw, t)
         row = {
             "N": N, "periods": T, "repeats": R,
@@ -265,7 +250,7 @@ def main(argv=None):
             "mean_m_handwritten": float(m_hw[T // 2:].mean()),
         }
         if N == min(sizes) and not args.no_agents:
-            t_ag, m_ag = best_time(lambda: run_agents(N, T, seed + 2, **p), args.agents_repeats)
+            t_ag, m_ag = _harness.best_time(lambda: run_agents(N, T, seed + 2, **p), args.agents_repeats)
             row.update(agents_s=t_ag, agents_updates_per_s=N * T / t_ag,
                        final_m_agents=float(m_ag[-1]))
         results.append(row)
