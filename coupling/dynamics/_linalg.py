@@ -152,6 +152,20 @@ def _lu(matrix):
     return factor
 
 
+def _permutation_sign(perm):
+    """+1 or -1: the parity of a permutation, from its number of cycles."""
+    seen = np.zeros(perm.size, dtype=bool)
+    cycles = 0
+    for start in range(perm.size):
+        if not seen[start]:
+            cycles += 1
+            j = start
+            while not seen[j]:
+                seen[j] = True
+                j = perm[j]
+    return -1.0 if (perm.size - cycles) % 2 else 1.0
+
+
 def _lu_sign_logdet(factor):
     d, pivots = np.diag(factor[0]), factor[1]
     swaps = np.sum(pivots != np.arange(pivots.size))
@@ -222,10 +236,14 @@ class LowRankSolver:
     def slogdet(self):
         """sign and log|det| by the matrix determinant lemma,
         det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
-        if self._sparse is not None:
-            raise NotImplementedError("determinants of network Jacobians")
-        signs, logs = np.linalg.slogdet(self._block_inv)  # det(Q_i) = 1 / det(Q_i^{-1})
-        sign, logdet = np.prod(signs), -np.sum(logs)
+        if self._sparse is not None:  # P_r Q P_c = L U with a unit lower triangular L
+            d = self._sparse.U.diagonal()
+            sign = (np.prod(np.sign(d)) * _permutation_sign(self._sparse.perm_r)
+                    * _permutation_sign(self._sparse.perm_c))
+            logdet = np.sum(np.log(np.abs(d)))
+        else:
+            signs, logs = np.linalg.slogdet(self._block_inv)  # det(Q_i) = 1/det(Q_i^{-1})
+            sign, logdet = np.prod(signs), -np.sum(logs)
         for factor in (self._tail, self._small):
             if factor is not None:
                 s, l = _lu_sign_logdet(factor)
