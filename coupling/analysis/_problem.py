@@ -145,8 +145,11 @@ class EquilibriumProblem:
             for sigma in sorted(shifts):
                 op = spla.LinearOperator((n, n), matvec=shifted_solver(J, sigma).solve,
                                          dtype=float)
-                vals = spla.eigs(op, k=min(count, n - 2), which="LM",
-                                 return_eigenvectors=False, tol=1e-10)
+                try:
+                    vals = spla.eigs(op, k=min(count, n - 2), which="LM",
+                                     return_eigenvectors=False, tol=1e-10)
+                except spla.ArpackNoConvergence as partial:  # keep what did converge
+                    vals = partial.eigenvalues
                 found.append(sigma + 1 / vals)
             eig = np.unique(np.round(np.concatenate(found), 12))
             complete = False
