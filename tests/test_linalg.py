@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from coupling.dynamics._linalg import StructuredJacobian
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)  # the same draws every run
 @given(M=st.integers(1, 12), k=st.integers(1, 3), a=st.integers(0, 3), m=st.integers(0, 2),
        c=st.floats(0.01, 2.0), network=st.booleans(), seed=st.integers(0, 2**31))
 def test_newton_solve_matches_dense(M, k, a, m, c, network, seed):
