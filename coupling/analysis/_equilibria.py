@@ -89,7 +89,8 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     bounds : mapping, optional
         ``{name: (lo, hi)}`` for the aggregates and macro variables: the region searched.
         Default: the range of each aggregate's integrand over the options (choice rules);
-        otherwise the range a simulation from the initial state visits, widened threefold.
+        otherwise the range a mean-field simulation from the initial state visits, widened
+        threefold.
     population : int, "mean-field" or MeanField, optional
     seed : int, optional
         Seeds the trait draws of a finite population.
@@ -169,9 +170,9 @@ def _default_bounds(problem):
     from ..dynamics._simulate import simulate
 
     missing = [n for n in problem.coupling_names if n not in out]
-    if missing:
-        run = simulate(problem.model, population=problem.system.population,
-                       seed=problem.system.seed_sequence)
+    if missing:  # the range a (cheap, deterministic) mean-field run visits, widened
+        run = simulate(problem.model.with_parameters(**problem.system.params),
+                       population="mean-field")
         for name in missing:
             lo, hi = float(np.min(run[name])), float(np.max(run[name]))
             mid, half = (lo + hi) / 2, max(hi - lo, 1.0) * 1.5
