@@ -15,6 +15,7 @@ Examples
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -712,14 +713,20 @@ def _diagram_panel(ax):
     return lines
 
 
+@functools.lru_cache(maxsize=1)
+def _sigma_diagrams():
+    """Continuations in h of the default model for each of DEMO_SIGMAS (shared by (d), (f))."""
+    model = cp.load(DEFAULT_MODEL)
+    return {sigma: cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
+            for sigma in DEMO_SIGMAS}
+
+
 def _heterogeneity_panel(ax):
     """Panel (d): diagrams for several taste heterogeneities sigma on one axes."""
-    model = cp.load(DEFAULT_MODEL)
     lines = ["(d) Heterogeneity removes the hysteresis: folds of m against h by taste "
              "spread sigma",
              "  sigma   folds and hysteresis width"]
-    for sigma, color in zip(DEMO_SIGMAS, _blues(len(DEMO_SIGMAS))):
-        diagram = cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
+    for (sigma, diagram), color in zip(_sigma_diagrams().items(), _blues(len(DEMO_SIGMAS))):
         folds = sorted(point.param for point in diagram.folds())
         width = f"width {folds[-1] - folds[0]:.3f}" if len(folds) > 1 else "no hysteresis"
         _draw_branches(ax, diagram, "m", f"σ = {sigma:g}: {width}", color=color)
@@ -814,12 +821,10 @@ def _width_panel(curve, cusp, ax):
     ax.axvline(sigma_c, color="black", lw=0.8, ls="--")
     ax.plot(sigma_c, 0.0, "k*", ms=10, zorder=4, clip_on=False)
     ax.annotate("CP", (sigma_c, 0.0), xytext=(-22, 6), textcoords="offset points")
-    model = cp.load(DEFAULT_MODEL)
     lines = ["(f) Hysteresis width against sigma: from the fold curve, and from the "
              "continuations in h of (d)",
              "  sigma   from the fold curve   from (d)"]
-    for sigma, color in zip(DEMO_SIGMAS, _blues(len(DEMO_SIGMAS))):
-        diagram = cp.continuation(model.with_parameters(sigma=sigma), "h", FIELD_RANGE)
+    for (sigma, diagram), color in zip(_sigma_diagrams().items(), _blues(len(DEMO_SIGMAS))):
         folds = sorted(point.param for point in diagram.folds())
         width = folds[-1] - folds[0] if len(folds) > 1 else 0.0
         ax.plot(sigma, width, "o", color=color, ms=7, mec="black", zorder=3,
