@@ -5,8 +5,10 @@ single-threaded and comparable between implementations and machines.
 """
 
 import gc
+import json
 import math
 import os
+import platform
 import subprocess
 import time
 
@@ -42,3 +44,14 @@ def coupling_revision():
     except (OSError, subprocess.SubprocessError):
         return "?"
     return revision + ("+dirty" if dirty else "") if revision else "?"
+
+
+def write_json(path, payload):
+    """Write benchmark results with the environment they were measured in."""
+    import numpy
+
+    payload = {**payload, "python": platform.python_version(), "numpy": numpy.__version__,
+               "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": 1}
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2)
+    print(f"\nwrote {path}")

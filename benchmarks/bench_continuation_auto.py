@@ -70,7 +70,6 @@ import os  # noqa: E402
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
@@ -428,13 +427,9 @@ def main(argv=None):
             "beta": BETA, "J": J, "interval": INTERVAL,
             "exact_folds": [{"h": h, "m": m} for h, m in exact_folds()],
             "coupling_revision": _harness.coupling_revision(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": 1,
             "results": results, "profile": profile,
         }
-        with open(args.json, "w") as f:
-            json.dump(payload, f, indent=2)
-        print(f"\nwrote {args.json}")
+        _harness.write_json(args.json, payload)
     return results
 
 

@@ -41,7 +41,6 @@ import _harness  # first: pins the BLAS/OpenMP threads before numpy
 import os  # noqa: E402
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
@@ -280,14 +279,10 @@ def main(argv=None):
             "sigma": SIGMA, "eps": EPS, "h": H, "bounds": BOUNDS, "seed": args.seed,
             "dense_starts": DENSE_STARTS,
             "coupling_revision": _harness.coupling_revision(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform(), "cpu_count": os.cpu_count(), "threads": 1,
             "equilibria": eq_rows, "dense": dense_rows, "continuation": cont_rows,
             "loglog_slopes": {k: {"all": a, "two_largest": b} for k, (a, b) in slopes.items()},
         }
-        with open(args.json, "w") as f:
-            json.dump(payload, f, indent=2)
-        print(f"\nwrote {args.json}")
+        _harness.write_json(args.json, payload)
     return eq_rows
 
 

@@ -36,7 +36,6 @@ import os  # noqa: E402
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
@@ -299,13 +298,9 @@ def main(argv=None):
             "coupling_aggregates": ["m"] if args.no_share else ["m", "adopters"],
             "periods": T, "seed": args.seed,
             "mean_field_m_star": m_star,
-            "python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "threads": 1, "results": results,
+            "results": results,
         }
-        with open(args.json, "w") as f:
-            json.dump(payload, f, indent=2)
-        print(f"\nwrote {args.json}")
+        _harness.write_json(args.json, payload)
     return results
 
 
