@@ -23,7 +23,7 @@ import numpy as np
 from .._errors import DeclarationError
 from ._continuation import continuation
 from ._diagram import SpecialPoint
-from ._problem import EquilibriumProblem, shifted_solver
+from ._problem import EquilibriumProblem
 
 
 @dataclass
@@ -253,7 +253,7 @@ class _FoldTracer:
     def trace(self, W):
         # the null vector of J at the fold, by one step of inverse iteration, borders J
         probe = np.random.default_rng(0).standard_normal(self.n)
-        v = shifted_solver(self.J(W), 1e-7).solve(probe)
+        v = self.J(W).shifted(1e-7).solve(probe)
         self.border = v / np.linalg.norm(v)
         _, _, _, _, v, _ = self.augmented(W)
         self.border = self.theta * v / np.linalg.norm(self.theta * v)

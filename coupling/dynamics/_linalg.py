@@ -105,6 +105,12 @@ class StructuredJacobian:
                              -c * self.U, self.Vt,
                              sparse_part=None if self.coupling is None else -c * self.coupling)
 
+    def shifted(self, sigma):
+        """Factor J - sigma I."""
+        eye_k = np.eye(self.k)[None]
+        return LowRankSolver(self.A - sigma * eye_k, self.macro - sigma * np.eye(self.n_macro),
+                             self.U, self.Vt, sparse_part=self.coupling)
+
     def bordered(self, columns, rows, corner):
         """Factor [[J, C], [R, K]] (C: n x q, R: q x n, K: q x q) for solves of size n + q."""
         columns = np.asarray(columns, dtype=float).reshape(self.shape[0], -1)
@@ -126,6 +132,43 @@ class StructuredJacobian:
         tail = np.eye(self.n_macro + q)
         tail[:self.n_macro, :self.n_macro] = self.macro
         return LowRankSolver(self.A, tail, U, Vt, sparse_part=self.coupling)
+
+
+class DenseJacobian:
+    """A small Jacobian held as a dense array, with the interface of
+    :class:`StructuredJacobian` (for systems too small for the structure to pay off)."""
+
+    def __init__(self, array):
+        self.array = np.asarray(array, dtype=float)
+        self.shape = self.array.shape
+
+    def matvec(self, v):
+        return self.array @ v
+
+    @property
+    def T(self):
+        return DenseJacobian(self.array.T)
+
+    def toarray(self):
+        return self.array
+
+    def solver(self):
+        return DenseSolver(self.array)
+
+    def shifted(self, sigma):
+        """Factor J - sigma I."""
+        return DenseSolver(self.array - sigma * np.eye(self.shape[0]))
+
+    def bordered(self, columns, rows, corner):
+        n = self.shape[0]
+        columns = np.asarray(columns, dtype=float)
+        q = 1 if columns.ndim == 1 else columns.shape[1]
+        matrix = np.empty((n + q, n + q))
+        matrix[:n, :n] = self.array
+        matrix[:n, n:] = columns.reshape(n, q)
+        matrix[n:, :n] = rows
+        matrix[n:, n:] = corner
+        return DenseSolver(matrix)
 
 
 class _Scaled:
@@ -173,15 +216,29 @@ def _lu_sign_logdet(factor):
 
 
 class DenseSolver:
-    """LU of a small dense matrix, with the interface of :class:`LowRankSolver`."""
+    """LU of a small dense matrix, with the interface of :class:`LowRankSolver`.
+
+    Matrices of up to TINY rows are not factored: ``numpy.linalg.solve`` on them costs less
+    than the call overhead of a stored factorisation."""
+
+    TINY = 12
 
     def __init__(self, matrix):
-        self._lu = _lu(matrix)
+        if matrix.shape[0] <= self.TINY:
+            if not np.isfinite(matrix.sum()):
+                raise np.linalg.LinAlgError("non-finite matrix")
+            self._matrix, self._lu = matrix, None
+        else:
+            self._lu = _lu(matrix)
 
     def solve(self, b):
+        if self._lu is None:
+            return np.linalg.solve(self._matrix, b)
         return la.lu_solve(self._lu, b, check_finite=False)
 
     def slogdet(self):
+        if self._lu is None:
+            return np.linalg.slogdet(self._matrix)
         return _lu_sign_logdet(self._lu)
 
 
