@@ -6,32 +6,13 @@ import sympy as sp
 from scipy import integrate, optimize, stats
 
 import coupling as cp
+from invariants import check_invariants
 
 
 def curie_weiss_fold(beta, J):
     """Folds of m = tanh(beta (J m + h)): m_f = -sqrt(1 - 1/(beta J)) at h_f > 0."""
     m_f = -np.sqrt(1 - 1 / (beta * J))
     return m_f, J * (-m_f) - np.arctanh(-m_f) / beta
-
-
-def check_invariants(diagram):
-    """BifurcationKit-style checks on every branch and special point."""
-    for branch in diagram.branches:
-        eig = np.nan_to_num(branch.eigenvalues, nan=0.0)
-        scale = np.maximum(1.0, np.max(np.abs(eig), axis=1))
-        unstable = np.sum(eig.real > 1e-9 * scale[:, None], axis=1)
-        assert np.array_equal(unstable, branch.n_unstable)
-        assert np.array_equal(branch.stable, branch.n_unstable == 0)
-    for point in diagram.special_points:
-        lo, hi = point.interval
-        assert lo - 1e-12 <= point.param <= hi + 1e-12, point
-        branch = diagram.branches[point.branch]
-        i = int(np.argmin(np.abs(branch.param - point.param)
-                          + np.abs(diagram.observable(branch, next(iter(point.state)))
-                                   - next(iter(point.state.values())))))
-        before, after = branch.n_unstable[max(i - 1, 0)], branch.n_unstable[min(i + 1, len(branch) - 1)]
-        expected = {"fold": 1, "branch": 1, "hopf": 2}[point.kind]
-        assert abs(int(after) - int(before)) == expected, point
 
 
 @pytest.mark.parametrize("beta, J", [(1.0, 2.0), (1.0, 1.5), (2.0, 1.0), (0.8, 3.0)])
@@ -343,3 +324,20 @@ def test_fold_curve_shading_counts_the_population_of_the_curves():
         cp.fold_curve(model, "h", "sigma", (-0.6, 0.6), (0.5, 1.2))
     with pytest.raises(ValueError, match="differ"):
         cp.fold_curve(model, "h", "h", (-0.6, 0.6), (-0.6, 0.6))
+
+
+def test_hopf_inside_a_complex_window_narrower_than_a_step():
+    """At eps = 1e-3 the eigenvalues are complex only over |c - c_H| ~ 1e-3, well inside one
+    continuation step: both ends of the bracketing step see real eigenvalues, and the Hopf
+    point must still be found. Check it against the spectrum on either side."""
+    model = cp.load("slow-feedback", sigma=0.3, eps=1e-3)
+    diagram = cp.continuation(model, "c", (-1.5, 1.5), population="mean-field")
+    hopf = [p for p in diagram.special_points if p.kind == "hopf"]
+    assert len(hopf) == 2 and all(p.status == "converged" for p in hopf)
+    assert hopf[0].param == pytest.approx(-hopf[1].param, abs=1e-9)  # a ~ N(0, s) is symmetric
+    for point in hopf:  # stable on the outer side, unstable inside, 1e-6 away in c
+        for side, stable in ((np.sign(point.param), True), (-np.sign(point.param), False)):
+            found = cp.equilibria(model.with_parameters(c=point.param + side * 1e-6),
+                                  bounds={"X": (-1, 1), "y": (-3, 3)})
+            assert [e.stable for e in found] == [stable]
+    check_invariants(diagram)

@@ -27,13 +27,13 @@ from scipy import optimize
 from .._errors import DeclarationError
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
 from ._equilibria import equilibria
-from ._problem import EquilibriumProblem, shifted_solver
+from ._problem import EquilibriumProblem
 
 N_EIGENVALUES = 6
 
 
-def continuation(model, param, interval, *, population=None, seed=None, bounds=None,
-                 ds=0.01, ds_min=1e-7, ds_max=0.05, max_steps=2000, tol=1e-11):
+def continuation(model, param, interval, *, start=None, population=None, seed=None,
+                 bounds=None, ds=0.01, ds_min=1e-7, ds_max=0.05, max_steps=2000, tol=1e-11):
     """Continue every equilibrium branch in ``param`` across ``interval``.
 
     Parameters
@@ -44,6 +44,11 @@ def continuation(model, param, interval, *, population=None, seed=None, bounds=N
         parameter, which moves the mean-field nodes or the sampled traits).
     interval : (float, float)
         The parameter range.
+    start : Equilibrium or sequence of Equilibrium, optional
+        Continue only the branches through these equilibria of ``model`` (found with
+        :func:`~coupling.equilibria` for the same population and seed), at the model's value
+        of ``param``. Default: every branch through an equilibrium at either end of the
+        interval.
     population, seed, bounds
         As for :func:`~coupling.equilibria`, which finds the starting equilibria at both
         ends of the interval.
@@ -79,18 +84,47 @@ def continuation(model, param, interval, *, population=None, seed=None, bounds=N
     problem = EquilibriumProblem(model, population, seed)
     tracer = _Tracer(problem, param, lo, hi, ds=ds, ds_min=ds_min, ds_max=ds_max,
                      max_steps=max_steps, tol=tol)
-    for end in (lo, hi):
-        starts = equilibria(model.with_parameters(**{param: end}), bounds=bounds,
-                            population=population, seed=seed)
+    if start is None:
+        searches = [(end, equilibria(model.with_parameters(**{param: end}), bounds=bounds,
+                                     population=population, seed=seed)) for end in (lo, hi)]
+    else:
+        searches = [(_start_value(model, param, lo, hi), _as_list(start))]
+    for value, starts in searches:
         for eq in starts:
-            u = problem.system.pack(eq.micro, np.array(list(eq.macro.values())))
-            if not tracer.covered(u, end):
-                tracer.trace(u, end)
+            u = _start_state(problem, eq)
+            if start is not None:  # polish at the start's parameter value
+                problem.set_parameter(param, value)
+                u = problem.newton(u, tol=tol)[0]
+            if not tracer.covered(u, value):
+                tracer.trace(u, value)
     s = problem.system
     tracer.special.sort(key=lambda point: (point.branch, point.param))
     return BifurcationDiagram(parameter=param, branches=tracer.branches,
                               special_points=tracer.special, macro_names=s.macro_names,
                               aggregate_names=s.global_aggregates, model=model.name)
+
+
+def _start_value(model, param, lo, hi):
+    value = float(model.parameters[param])
+    if not lo <= value <= hi:
+        raise ValueError(f"the start equilibria are at {param} = {value:g} (the model's value), "
+                         f"outside the interval ({lo:g}, {hi:g})")
+    return value
+
+
+def _as_list(start):
+    return list(start) if isinstance(start, (list, tuple)) else [start]
+
+
+def _start_state(problem, eq):
+    """The flat state u of an :class:`Equilibrium`, checked against the problem's shape."""
+    s = problem.system
+    micro = np.asarray(eq.micro, dtype=float)
+    if micro.shape != (s.size, s.k) or list(eq.macro) != list(s.macro_names):
+        raise ValueError(f"the start equilibrium has a micro state of shape {micro.shape}; "
+                         f"this continuation's population has shape {(s.size, s.k)}: find it "
+                         f"with cp.equilibria for the same model, population and seed")
+    return s.pack(micro, np.array(list(eq.macro.values()), dtype=float))
 
 
 class _Tracer:
@@ -108,11 +142,8 @@ class _Tracer:
         return self.problem.residual(u)
 
     def Fp(self, u, p):
-        h = 1e-6 * (1 + abs(p))
-        try:
-            return (self.F(u, p + h) - self.F(u, p - h)) / (2 * h)
-        except DeclarationError:  # at the edge of the parameter's domain (e.g. sigma = 0)
-            return (self.F(u, p + h) - self.F(u, p)) / h
+        self.problem.set_parameter(self.param, p)
+        return self.problem.parameter_derivative(u, self.param)
 
     def J(self, u, p):
         self.problem.set_parameter(self.param, p)
@@ -155,9 +186,11 @@ class _Tracer:
             except (np.linalg.LinAlgError, DeclarationError):
                 return None, iteration
             w = w + delta
-            if np.max(np.abs(delta)) < 1e-12 * (1 + np.max(np.abs(w))) or \
-                    (np.max(np.abs(self.F(w[:-1], w[-1]))) < self.tol and
-                     np.max(np.abs(delta)) < 1e-9):
+            # converged: a negligible step, or a small step (Newton's next one is of the order
+            # of its square) landing where the residual is within the tolerance
+            step = np.abs(delta).max()
+            if step < 1e-12 * (1 + np.abs(w).max()) or \
+                    (step < 1e-6 and np.abs(self.F(w[:-1], w[-1])).max() < self.tol):
                 return w, iteration
         return None, max_iter
 
@@ -257,8 +290,11 @@ class _Tracer:
         found = []
         if fold:
             found.append(self._locate_fold(a, b))
-        elif abs(change) == 2 and _complex_crossing(a, b, self.problem.discrete):
-            found.append(self._locate_hopf(a, b))
+        elif abs(change) == 2 and self.problem.system.response and \
+                (singular := self._locate_singular_hopf(a, b)) is not None:
+            found.append(singular)
+        elif abs(change) == 2 and (hopf := self._locate_hopf(a, b)) is not None:
+            found.append(hopf)
         elif abs(change) == 1 and self.problem.discrete and _flip_crossing(a, b):
             found.append(self._locate_flip(a, b))
         elif abs(change) == 1:
@@ -347,7 +383,8 @@ class _Tracer:
 
     def _locate_hopf(self, a, b):
         """Hopf (flows) or Neimark-Sacker (maps): the crossing pair's distance from the
-        boundary (real part; modulus - 1) has a root along the branch."""
+        boundary (real part; modulus - 1) has a root along the branch. None if the pair is
+        not complex there."""
         k = min(a["unstable"], b["unstable"])  # the crossing pair: values k and k + 1
         discrete = self.problem.discrete
 
@@ -358,15 +395,37 @@ class _Tracer:
             return (excess[k] + excess[k + 1]) / 2
 
         w, status = self._along(a, b, critical)
+        if not _complex_crossing(a, b, discrete):
+            # real at both ends: a complex window narrower than the step (small ε), or two
+            # real values crossing - a Hopf point only if the pair is complex where it crosses
+            self.problem.set_parameter(self.param, w[-1])
+            values = self.problem.spectrum(w[:-1])[0]
+            if status != "converged" or abs(_nearest_boundary(values, discrete).imag) <= 1e-8:
+                return None
         if discrete:
             return "neimark-sacker", w, status, {}
         return "hopf", w, status, self._hopf_data(w)
+
+    def _locate_singular_hopf(self, a, b):
+        """Response rules: a root of the fast determinant det(Φ'(X) - I) along the branch
+        (None if it keeps its sign from a to b). The equilibrium crosses a fold of the
+        critical manifold while the branch does not fold: as ε → 0 a slow eigenvalue passes
+        through infinity and a fast one through 0, the singular limit of a Hopf point (Baer &
+        Erneux 1986, SIAM J. Appl. Math. 46; Krupa & Szmolyan 2001, J. Differential
+        Equations 174)."""
+        def fast(w):
+            self.problem.set_parameter(self.param, w[-1])
+            return self.problem.fast_determinant(w[:-1])
+
+        if fast(a["w"]) * fast(b["w"]) > 0:
+            return None
+        return ("singular-hopf",) + self._along(a, b, fast) + ({},)
 
     def _locate_flip(self, a, b):
         """Bisection along the branch on the sign of det(J_G + I) (a multiplier at -1)."""
         def sign(w):
             J = self.J(w[:-1], w[-1])
-            return shifted_solver(J, -2.0).slogdet()[0]  # J_G + I = (G - I)' + 2I
+            return J.shifted(-2.0).slogdet()[0]  # J_G + I = (G - I)' + 2I
 
         return ("flip",) + self._bisect(a, b, sign) + ({},)
 
@@ -407,25 +466,31 @@ class _Tracer:
         return w, "converged" if hi - lo < 1e-9 * (1 + hi) else "guess"
 
     def _hopf_data(self, w):
-        """Frequency and first Lyapunov coefficient (dense systems)."""
+        """Frequency and first Lyapunov coefficient (dense systems). For a response rule,
+        those of the reduced slow system y' = F(y, X*(y), c) it stands for as ε → 0."""
         u, p = w[:-1], w[-1]
-        J = self.J(u, p)
-        if J.shape[0] > 1500:
-            return {}
-        A = J.toarray()
+        if self.problem.system.response:
+            self.problem.set_parameter(self.param, p)
+            F, u, A = self.problem.slow_system(u)
+            theta = np.ones(u.size)
+        else:
+            J = self.J(u, p)
+            if J.shape[0] > 1500:
+                return {}
+            F, A, theta = (lambda x: self.F(x, p)), J.toarray(), self.theta
         eig, vecs = np.linalg.eig(A)
         i = np.argmin(np.abs(eig.real) + 1e9 * (np.abs(eig.imag) < 1e-8))
         omega = abs(eig[i].imag)
         q = vecs[:, i] if eig[i].imag > 0 else vecs[:, i].conj()
         # normalised in the population-weighted norm: l1 then does not depend on N or on
         # the number of nodes (Kuznetsov's |q| = 1 is this norm for one unit)
-        q = q / np.sqrt(np.sum(self.theta * np.abs(q) ** 2))
+        q = q / np.sqrt(np.sum(theta * np.abs(q) ** 2))
         eigT, vecsT = np.linalg.eig(A.T)
         j = np.argmin(np.abs(eigT - (-1j * omega)))
         pvec = vecsT[:, j]
         pvec = pvec / np.conj(np.vdot(pvec, q))  # <p, q> = conj(p) . q = 1
         return {"omega": float(omega),
-                "l1": float(_lyapunov(lambda x: self.F(x, p), u, A, q, pvec, omega))}
+                "l1": float(_lyapunov(F, u, A, q, pvec, omega))}
 
 
 def _nearest_boundary(values, discrete):

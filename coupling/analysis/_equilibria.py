@@ -35,7 +35,10 @@ class Equilibrium:
         The micro state (choice probabilities per node for a mean-field choice rule).
     eigenvalues : ndarray
         Leading eigenvalues of the full coupled Jacobian, largest real part first (for maps
-        the multipliers, largest modulus first).
+        the multipliers, largest modulus first). For a response rule, those of the ε → 0
+        limit: the slow eigenvalues (of the reduced system for the macro variables), then
+        the leading fast ones (of Φ'(X) - I, in the fast time t/ε), each largest real part
+        first.
     stable : bool
         Whether every eigenvalue has a negative real part (every multiplier |μ| < 1).
     n_unstable : int
@@ -183,15 +186,10 @@ def _default_bounds(problem):
 def _scan(problem, interval, grid):
     """Every sign change of the scalar residual on a grid, refined by Brent's method."""
     xs = np.linspace(*interval, grid)
-    guess = None
-    values = []
-    for x in xs:
-        r, guess = problem.reduced_residual([x], guess)
-        values.append(r[0])
-    values = np.array(values)
+    values = problem.reduced_residuals(xs[:, None])[:, 0]
     roots = list(xs[values == 0])
     for i in np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0):
-        roots.append(optimize.brentq(lambda x: problem.reduced_residual([x])[0][0],
+        roots.append(optimize.brentq(lambda x: problem.reduced_residuals([[x]])[0, 0],
                                      xs[i], xs[i + 1], xtol=1e-15, rtol=1e-15))
     return [[r] for r in sorted(roots)]
 

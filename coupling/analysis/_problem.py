@@ -9,12 +9,22 @@ Shared by :func:`~coupling.equilibria` and :func:`~coupling.continuation`. It wr
   equilibrium for a frozen context (choice probabilities P(c); for ODE units Newton on
   f(x_i, θ_i, c) = 0 unit by unit);
 * the spectrum of the full coupled Jacobian at the model's ε.
+
+A response rule x = r(θ, c) is the ε → 0 limit of ε ẋ = r - x: its equilibria are the zeros of
+that relaxed system (whatever ε), and its stability is that of the limit, from the split
+J = [[J_xx, J_xy], [J_yx, J_yy]] into micro and macro: fast eigenvalues of ε J_xx (in the fast
+time t/ε) and slow eigenvalues of the Schur complement :math:`S = J_{yy} - J_{yx} J_{xx}^{-1}
+J_{xy}`, the Jacobian of the reduced slow system y' = F(y, X*(y), c) (Fenichel 1979, "Geometric
+singular perturbation theory for ordinary differential equations", J. Differential Equations
+31).
 """
 
 import numpy as np
 import scipy.sparse.linalg as spla
 
 from .._errors import DeclarationError
+from ..dynamics._linalg import DenseJacobian, StructuredJacobian
+from ..model._flat import flat_system
 from ..model._system import System
 
 DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
@@ -25,11 +35,14 @@ class EquilibriumProblem:
         population = model.population if population is None else population
         self.discrete = model.time == "discrete"
         kind = model.micro.kind
-        if kind in ("step", "response"):
+        if kind == "step":
             raise DeclarationError(
-                f"equilibria need an ODE or a choice rule (a finite choice population is "
-                f"followed by its expected choice probabilities); got a {kind} rule",
-                level="micro")
+                "equilibria need an ODE, a choice or a response rule (a finite choice "
+                "population is followed by its expected choice probabilities); got a step "
+                "rule", level="micro")
+        if kind == "response" and self.discrete:
+            raise DeclarationError("equilibria of discrete-time response models are not "
+                                   "supported yet", level="micro")
         if model.network is not None:
             raise DeclarationError("equilibria of network models are not supported yet",
                                    symbol="network", level="network")
@@ -37,8 +50,12 @@ class EquilibriumProblem:
             raise DeclarationError("equilibria need derivatives of every aggregate; a "
                                    "Statistic aggregate is opaque", level="aggregates")
         self.model = model
-        self.system = System(model, population, seed=seed, params=params, expected=True)
-        s = self.system
+        self._system = System(model, population, seed=seed, params=params, expected=True)
+        s = self._system
+        self._params, self._stale = dict(s.params), False
+        self.flat = flat_system(s)
+        self._traits_read = set().union(*(d.parameters() for d in model.traits.values()))
+        self._linearised = None
         code = model.compiled
         read = set(code.macro.names).union(*(c.names for c in code.context.values()))
         # aggregates nobody reads are outputs; the coupling runs through the others
@@ -46,17 +63,64 @@ class EquilibriumProblem:
         self.coupling_names = tuple(s.global_aggregates[i] for i in self.read) + s.macro_names
         self.guess = s.initial_micro()
 
+    @property
+    def system(self):
+        """The :class:`System`, at the current parameter values."""
+        if self._stale:
+            self._system.set_parameters(dict(self._params))
+            self._stale = False
+        return self._system
+
+    def set_parameter(self, name, value):
+        value = float(value)
+        if self._params[name] == value:
+            return
+        self._params[name] = value
+        self._linearised = None
+        if self.flat is not None and name not in self._traits_read:
+            self.flat.set_parameter(name, value)  # the System catches up when it is used
+            self._stale = True
+            return
+        self._system.set_parameters(dict(self._params))
+        if self.flat is not None:
+            self.flat.update()
+
     # ------------------------------------------------------------------ full system
+    def _flat_at(self, u):
+        """F, J, F_p and the aggregates at u from the written-out system (memoised)."""
+        key = u.tobytes()
+        if self._linearised is None or self._linearised[0] != key:
+            self._linearised = key, self.flat(u)
+        return self._linearised[1]
+
     def residual(self, u):
+        if self.flat is not None:
+            return self._flat_at(u)[0]
         return self.system.residual(u)
 
     def jacobian(self, u):
+        if self.flat is not None:
+            return DenseJacobian(self._flat_at(u)[1])
         return self.system.jacobian(u)
 
-    def set_parameter(self, name, value):
-        params = dict(self.system.params)
-        params[name] = float(value)
-        self.system.set_parameters(params)
+    def parameter_derivative(self, u, name):
+        """F_p: symbolic for written-out systems, else central differences (one-sided at
+        the edge of the parameter's domain, e.g. a spread σ = 0)."""
+        if self.flat is not None and name not in self._traits_read:
+            return self._flat_at(u)[2][:, self.flat.parameter_column(name)]
+        p = self._params[name]
+        h = 1e-6 * (1 + abs(p))
+
+        def F(value):
+            self.set_parameter(name, value)
+            return self.residual(u)
+
+        try:
+            derivative = (F(p + h) - F(p - h)) / (2 * h)
+        except DeclarationError:
+            derivative = (F(p + h) - F(p)) / h
+        self.set_parameter(name, p)
+        return derivative
 
     def newton(self, u, *, tol=1e-12, max_iter=40):
         """Newton on F(u) = 0 with structured solves; returns (u, residual norm, converged)."""
@@ -77,9 +141,10 @@ class EquilibriumProblem:
 
     # ------------------------------------------------------------------ reduced system
     def micro_equilibrium(self, ctx, guess=None):
-        """Micro state at rest for a frozen context (per-unit Newton for ODE rules)."""
+        """Micro state at rest for a frozen context: the rule's values for choice and
+        response rules, per-unit Newton for ODE rules."""
         s = self.system
-        if s.choice:
+        if s.relaxed:
             return s.rule_values(None, ctx)
         Z = np.array(self.guess if guess is None else guess, dtype=float)
         identity = np.eye(s.k) if self.discrete else 0.0  # maps: the fixed point of g
@@ -108,6 +173,13 @@ class EquilibriumProblem:
         macro = s.macro_rhs(y, X, ctx) - (y if self.discrete else 0.0)
         return np.concatenate([X_new[self.read] - X[self.read], macro]), Z
 
+    def reduced_residuals(self, points):
+        """R(s) at each row of ``points`` (NaN where the micro equilibrium is not found);
+        batched over the points for written-out systems."""
+        if self.flat is not None:
+            return self.flat.reduced(points, self.guess)
+        return np.array([self.reduced_residual(point)[0] for point in points])
+
     def lift(self, point, guess=None):
         """The full state u at a point of the coupling space."""
         _, Z = self.reduced_residual(point, guess)
@@ -115,6 +187,9 @@ class EquilibriumProblem:
 
     def coupling_point(self, u):
         """(X, y) of a full state u."""
+        if self.flat is not None:
+            m = len(self.coupling_names) - len(self.read)
+            return np.concatenate([self._flat_at(u)[3][self.read], u[u.size - m:]])
         s = self.system
         Z, y = s.unpack(u)
         return np.concatenate([s.aggregates(Z)[0][self.read], y])
@@ -128,6 +203,8 @@ class EquilibriumProblem:
         structured O(N) solves near the stability boundary: eigenvalues near 0 and near the
         rightmost block eigenvalue (flows); multipliers near +1 and -1 (maps).
         """
+        if self._system.response:
+            return self._response_spectrum(u, count)
         J = self.jacobian(u)
         n = J.shape[0]
         if n <= DENSE_LIMIT:
@@ -161,12 +238,78 @@ class EquilibriumProblem:
     def count_unstable(self, values):
         """Eigenvalues with a positive real part (multipliers outside the unit circle),
         beyond round-off: a special point's critical value is on the boundary to that
-        accuracy."""
-        if not values.size:
-            return 0
-        scale = max(1.0, float(np.max(np.abs(values))))
-        excess = np.abs(values) - 1 if self.discrete else values.real
-        return int(np.sum(excess > 1e-9 * scale))
+        accuracy. The slow and the fast values of a response rule (see
+        :meth:`_response_spectrum`) are judged each on its own scale."""
+        if self._system.response:
+            m = len(self._system.macro_names)
+            return _count_unstable(values[:m], False) + _count_unstable(values[m:], False)
+        return _count_unstable(values, self.discrete)
+
+    # ------------------------------------------------------------------ response rules
+    def _response_spectrum(self, u, count):
+        r"""The spectrum of a response rule in the ε → 0 limit, and whether it is complete.
+
+        First the m slow eigenvalues (of the Schur complement S, in macro time), then the
+        leading fast ones (of ε J_xx, in the fast time t/ε), each largest real part first.
+        A response reads no own state, so :math:`\varepsilon J_{xx} = -I + \varepsilon U_x G`
+        is -I plus a rank-a term through the aggregates: its eigenvalues are those of
+        Φ'(X) - I (a x a) and -1 for the other Mk - a directions. At least ``count`` fast
+        values are returned, and every one of Φ'(X) - I.
+        """
+        J = self.system.jacobian(u)
+        phi = self._fast_matrix(J)
+        fast = np.concatenate([np.linalg.eigvals(phi),
+                               -np.ones(max(J.M * J.k - phi.shape[0], 0))])
+        shown = max(count, phi.shape[0])
+        slow = np.linalg.eigvals(_schur(J))
+        values = np.concatenate([slow[np.argsort(-slow.real)],
+                                 fast[np.argsort(-fast.real)][:shown]])
+        return values, fast.size <= shown
+
+    def _fast_matrix(self, J):
+        """Φ'(X) - I = ε G U_x - I (a x a) from the structured Jacobian of a response rule:
+        G = dX/dx (the first a rows of Vᵀ), U_x = the response to the aggregates."""
+        a, nm = len(self.system.global_aggregates), J.M * J.k
+        return self.system.eps * J.Vt[:a, :nm] @ J.U[:nm, :a] - np.eye(a)
+
+    def fast_determinant(self, u):
+        """det(Φ'(X) - I) at u (response rules): zero on a fold of the critical manifold."""
+        return float(np.linalg.det(self._fast_matrix(self.system.jacobian(u))))
+
+    def slow_system(self, u):
+        """The reduced slow system of a response rule near u: (R, y, S) with
+        R(y) = F(y, X*(y), c(y, X*(y))), X*(y) the fixed point X = Φ(X) by Newton from the
+        aggregates of u, and S = R'(y) (the Schur complement) at u's macro state y."""
+        from ..dynamics._response import FixedPointTracker
+
+        s = self.system
+        Z, y = s.unpack(u)
+        tracker, X0 = FixedPointTracker(s), s.aggregates(Z)[0]
+
+        def reduced(v):
+            X, _, ctx, _ = tracker.newton(v, X0)
+            return s.macro_rhs(v, X, ctx)
+
+        return reduced, y, _schur(s.jacobian(u))
+
+
+def _count_unstable(values, discrete):
+    if not values.size:
+        return 0
+    scale = max(1.0, float(np.max(np.abs(values))))
+    excess = np.abs(values) - 1 if discrete else values.real
+    return int(np.sum(excess > 1e-9 * scale))
+
+
+def _schur(J):
+    """S = J_yy - J_yx J_xx⁻¹ J_xy (m x m), with J_xx = blockdiag(A) + U_x V_xᵀ solved in
+    O(N) by its own structure."""
+    nm = J.M * J.k
+    Ux, Uy, Vx, Vy = J.U[:nm], J.U[nm:], J.Vt[:, :nm], J.Vt[:, nm:]
+    if not Vy.shape[1]:
+        return np.zeros((0, 0))
+    solved = StructuredJacobian(J.A, Ux, Vx).solver().solve(Ux @ Vy)
+    return J.macro + Uy @ (Vy - Vx @ solved)
 
 
 def _batched_solve(A, b):

@@ -13,11 +13,14 @@ structured form (see :mod:`coupling.dynamics._linalg`).
 
 For a choice rule the state of a finite population is each unit's chosen option value; in the
 mean-field limit it is each node's vector of choice probabilities p (K states per node), which
-follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970).
+follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970). A response rule x = r(θ, c) is
+written in its relaxation form :math:`\varepsilon \dot x = r - x`, of which it is the ε → 0
+limit: the flat residual and Jacobian below are those of that form (simulation of response
+rules tracks the fixed point itself, see :mod:`coupling.dynamics._response`).
 """
 
 import numpy as np
-import scipy.sparse as sparse
+from scipy import sparse
 
 from .._errors import DeclarationError
 from ._compiled import Compiled
@@ -99,6 +102,9 @@ class System:
                                       if isinstance(a, Local))
         self.choice = isinstance(self.rule, Choice)
         self.expected = self.choice and (self.mean_field or expected)
+        self.response = self.rule.kind == "response"
+        # micro residual (r - x)/eps: choice probabilities and responses relax to their rule
+        self.relaxed = self.choice or self.response
         for name, agg in model.aggregates.items():
             if isinstance(agg, Statistic) and self.mean_field:
                 raise DeclarationError("a Statistic is computed from the units of a finite "
@@ -289,9 +295,9 @@ class System:
 
     def micro_rhs(self, Z, ctx):
         r"""dZ/dt: :math:`f/\varepsilon` for ODE rules, :math:`(P(c) - p)/\varepsilon` for
-        mean-field choice."""
+        mean-field choice, :math:`(r - x)/\varepsilon` for response rules."""
         values = self.rule_values(Z, ctx)
-        if self.choice:
+        if self.relaxed:
             values = values - Z
         return values / self.eps
 
@@ -314,7 +320,7 @@ class System:
     def rhs(self, u):
         """Right-hand side of the flat continuous-time system u = (Z, y)."""
         Z, y = self.unpack(u)
-        X, local, ctx = self.evaluate(y, Z)
+        X, _, ctx = self.evaluate(y, Z)
         return self.pack(self.micro_rhs(Z, ctx), self.macro_rhs(y, X, ctx))
 
     def revision_probability(self):
@@ -324,10 +330,11 @@ class System:
     def step(self, u):
         r"""One period of a deterministic discrete-time model: u_{t+1} = G(u_t).
 
-        Map units move to g(x, θ, c); choice probabilities to p + q (P(c) - p).
+        Map units move to g(x, θ, c); choice probabilities to p + q (P(c) - p); responses
+        to r(θ, c).
         """
         Z, y = self.unpack(u)
-        X, local, ctx = self.evaluate(y, Z)
+        X, _, ctx = self.evaluate(y, Z)
         values = self.rule_values(Z, ctx)
         if self.choice:
             values = Z + self.revision_probability() * (values - Z)
@@ -363,7 +370,9 @@ class System:
         return DX, Dy, DL
 
     def _rule_jacobians(self, Z, ctx):
-        """Per-unit blocks A = d rhs/d z (M, k, k) and B = d rhs/d c (M, k, nc)."""
+        """Per-unit blocks A = d rhs/d z (M, k, k) and B = d rhs/d c (M, k, nc).
+
+        For a response rule A = (∂r/∂x - I)/ε (∂r/∂x = 0: a response reads no own state)."""
         M, k, nc = self.size, self.k, len(self.context_names)
         env = self.micro_env(Z)
         env.update(ctx)
@@ -382,6 +391,8 @@ class System:
                     A[:, i, j] = v
                 for j, v in enumerate(row[k:]):
                     B[:, i, j] = v
+            if self.response:
+                A -= np.eye(k)
         return A / self.eps, B / self.eps
 
     def _aggregate_jacobians(self, Z, X):
@@ -443,7 +454,7 @@ class System:
         discrete = self.model.time == "discrete"
         if discrete:  # from the rates of the continuous form to one period of the map, minus I
             scale = self.eps * (self.revision_probability() if self.choice else 1.0)
-            A = (np.eye(k) if self.choice else 0.0) + scale * A - np.eye(k)
+            A = (np.eye(k) if self.relaxed else 0.0) + scale * A - np.eye(k)
             B = scale * B
         DX, Dy, DL = self._context_jacobian(y, X, local, ctx)
         G, H = self._aggregate_jacobians(Z, X)
