@@ -341,3 +341,17 @@ def test_hopf_inside_a_complex_window_narrower_than_a_step():
                                   bounds={"X": (-1, 1), "y": (-3, 3)})
             assert [e.stable for e in found] == [stable]
     check_invariants(diagram)
+
+
+def test_continuation_from_a_given_equilibrium_follows_only_its_branch():
+    model = cp.load("social-choice", J=2.0, sigma=0.0, h=-1.0)
+    low = min(cp.equilibria(model), key=lambda e: e["m"])
+    diagram = cp.continuation(model, "h", (-1, 1), start=low)
+    m_f, h_f = curie_weiss_fold(1.0, 2.0)
+    assert len(diagram.branches) == 1 and diagram.branches[0].param[0] == -1.0
+    assert [p.param for p in diagram.folds()] == pytest.approx([-h_f, h_f], abs=1e-10)
+    with pytest.raises(ValueError, match="outside the interval"):
+        cp.continuation(model, "h", (0, 1), start=low)
+    finite = cp.equilibria(model, population=5, seed=1)
+    with pytest.raises(ValueError, match="shape"):
+        cp.continuation(model, "h", (-1, 1), start=finite[0])
