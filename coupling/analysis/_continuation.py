@@ -269,9 +269,8 @@ class _Tracer:
         for pt in points:
             u, p = pt["w"][:-1], pt["w"][-1]
             self.problem.set_parameter(self.param, p)
-            Z, y = s.unpack(u)
-            macro.append(y)
-            aggregates.append(s.aggregates(Z)[0])
+            macro.append(self.problem.macro(u))
+            aggregates.append(self.problem.aggregates(u))
         eig = np.full((len(points), N_EIGENVALUES), np.nan, dtype=complex)
         for i, pt in enumerate(points):
             eig[i, :pt["eig"].size] = pt["eig"]
@@ -308,9 +307,8 @@ class _Tracer:
         s = self.problem.system
         u, p = w[:-1], w[-1]
         self.problem.set_parameter(self.param, p)
-        Z, y = s.unpack(u)
-        state = dict(zip(s.macro_names, y.tolist()))
-        state.update(zip(s.global_aggregates, s.aggregates(Z)[0].tolist()))
+        state = dict(zip(s.macro_names, self.problem.macro(u).tolist()))
+        state.update(zip(s.global_aggregates, self.problem.aggregates(u).tolist()))
         # the parameter range of the bracketing segment and of the point itself (a fold, or
         # a pitchfork seen from its side branch, is an extremum of the parameter there)
         span = (a["w"][-1], b["w"][-1], p)

@@ -185,14 +185,19 @@ class EquilibriumProblem:
         _, Z = self.reduced_residual(point, guess)
         return self.system.pack(Z, np.asarray(point[len(self.read):], float))
 
-    def coupling_point(self, u):
-        """(X, y) of a full state u."""
+    def aggregates(self, u):
+        """The global aggregates X at a full state u."""
         if self.flat is not None:
-            m = len(self.coupling_names) - len(self.read)
-            return np.concatenate([self._flat_at(u)[3][self.read], u[u.size - m:]])
-        s = self.system
-        Z, y = s.unpack(u)
-        return np.concatenate([s.aggregates(Z)[0][self.read], y])
+            return self._flat_at(u)[3]
+        return self.system.aggregates(self.system.unpack(u)[0])[0]
+
+    def macro(self, u):
+        """The macro state y of a full state u."""
+        return u[u.size - len(self._system.macro_names):]
+
+    def coupling_point(self, u):
+        """(X, y) of a full state u: the read aggregates and the macro state."""
+        return np.concatenate([self.aggregates(u)[self.read], self.macro(u)])
 
     # ------------------------------------------------------------------ spectrum
     def spectrum(self, u, count=6):
