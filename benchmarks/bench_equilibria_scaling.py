@@ -95,7 +95,7 @@ def run_continuation(model, N, seed):
 def describe(found):
     return [{"X": float(e["X"]), "stable": bool(e.stable),
              "leading_eigenvalue": float(e.eigenvalues[0].real),
-             "complete_spectrum": bool(e.complete_spectrum)} for e in found]
+             "n_unstable": int(e.n_unstable)} for e in found]
 
 
 # --------------------------------------------------------------------------- dense baseline

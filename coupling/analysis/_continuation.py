@@ -251,10 +251,10 @@ class _Tracer:
     def _record(self, w, tau):
         u, p = w[:-1], w[-1]
         self.problem.set_parameter(self.param, p)
-        eig, _ = self.problem.spectrum(u, N_EIGENVALUES)
+        eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
         self._points.append((p, self.problem.coupling_point(u)))
         return {"w": w, "tau": tau, "eig": eig[:N_EIGENVALUES],
-                "unstable": self.problem.count_unstable(eig)}
+                "unstable": unstable}
 
     def _store(self, points, message):
         index = len(self.branches)

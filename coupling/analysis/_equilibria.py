@@ -42,7 +42,8 @@ class Equilibrium:
     stable : bool
         Whether every eigenvalue has a negative real part (every multiplier |μ| < 1).
     n_unstable : int
-        Number of unstable eigenvalues (among those computed: see ``complete_spectrum``).
+        Number of unstable eigenvalues (multipliers), counted in the whole spectrum: for
+        large populations by the argument principle on the secular equation.
     residual : float
         max |F| at the returned state.
     """
@@ -55,7 +56,6 @@ class Equilibrium:
     stable: bool = False
     n_unstable: int = 0
     residual: float = 0.0
-    complete_spectrum: bool = True
 
     def __getitem__(self, name):
         for values in (self.macro, self.aggregates, self.context):
@@ -250,11 +250,10 @@ def _describe(problem, u, residual):
     s = problem.system
     Z, y = s.unpack(u)
     X, local, ctx = s.evaluate(y, Z)
-    eig, complete = problem.spectrum(u)
-    unstable = problem.count_unstable(eig)
+    eig, unstable = problem.spectrum(u)
     return Equilibrium(
         macro=dict(zip(s.macro_names, y.tolist())),
         aggregates=dict(zip(s.global_aggregates, X.tolist())),
         context={n: float(np.mean(v)) for n, v in ctx.items()},
         micro=Z, eigenvalues=eig, stable=unstable == 0,
-        n_unstable=unstable, residual=float(residual), complete_spectrum=complete)
+        n_unstable=unstable, residual=float(residual))

@@ -20,12 +20,12 @@ singular perturbation theory for ordinary differential equations", J. Differenti
 """
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 from .._errors import DeclarationError
 from ..dynamics._linalg import DenseJacobian, StructuredJacobian
 from ..model._flat import flat_system
 from ..model._system import System
+from ._secular import leading_eigenvalues
 
 DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
 
@@ -202,57 +202,28 @@ class EquilibriumProblem:
     # ------------------------------------------------------------------ spectrum
     def spectrum(self, u, count=6):
         """Leading eigenvalues (flows, largest real part first) or multipliers (maps,
-        largest modulus first), and whether the spectrum is complete.
+        largest modulus first), and the exact number of unstable ones.
 
-        Up to DENSE_LIMIT states: all of them, dense. Beyond: shift-invert Arnoldi with
-        structured O(N) solves near the stability boundary: eigenvalues near 0 and near the
-        rightmost block eigenvalue (flows); multipliers near +1 and -1 (maps).
+        Up to DENSE_LIMIT states: every eigenvalue, dense. Beyond: the roots of the secular
+        equation of the structured Jacobian and its unstable count by the argument principle,
+        in O(N) (see :mod:`coupling.analysis._secular`).
         """
         if self._system.response:
             return self._response_spectrum(u, count)
         J = self.jacobian(u)
-        n = J.shape[0]
-        if n <= DENSE_LIMIT:
+        if J.shape[0] <= DENSE_LIMIT or isinstance(J, DenseJacobian):
             eig = np.linalg.eigvals(J.toarray())
-            complete = True
+            unstable = _count_unstable(eig + 1 if self.discrete else eig, self.discrete)
         else:
-            if self.discrete:
-                shifts = {1e-6, -2.0}
-            else:
-                blocks = J.A.ravel() if J.k == 1 else np.linalg.eigvals(J.A).ravel()
-                shifts = {1e-6}
-                if blocks.real.max() > -1e-6:
-                    shifts.add(float(blocks.real.max()) + 1e-6)
-            found = []
-            for sigma in sorted(shifts):
-                op = spla.LinearOperator((n, n), matvec=shifted_solver(J, sigma).solve,
-                                         dtype=float)
-                try:
-                    vals = spla.eigs(op, k=min(count, n - 2), which="LM",
-                                     return_eigenvectors=False, tol=1e-10)
-                except spla.ArpackNoConvergence as partial:  # keep what did converge
-                    vals = partial.eigenvalues
-                found.append(sigma + 1 / vals)
-            eig = np.unique(np.round(np.concatenate(found), 12))
-            complete = False
+            eig, unstable = leading_eigenvalues(J, count, discrete=self.discrete)
         if self.discrete:
             multipliers = eig + 1
-            return multipliers[np.argsort(-np.abs(multipliers))], complete
-        return eig[np.argsort(-eig.real)], complete
-
-    def count_unstable(self, values):
-        """Eigenvalues with a positive real part (multipliers outside the unit circle),
-        beyond round-off: a special point's critical value is on the boundary to that
-        accuracy. The slow and the fast values of a response rule (see
-        :meth:`_response_spectrum`) are judged each on its own scale."""
-        if self._system.response:
-            m = len(self._system.macro_names)
-            return _count_unstable(values[:m], False) + _count_unstable(values[m:], False)
-        return _count_unstable(values, self.discrete)
+            return multipliers[np.argsort(-np.abs(multipliers))], unstable
+        return eig[np.argsort(-eig.real)], unstable
 
     # ------------------------------------------------------------------ response rules
     def _response_spectrum(self, u, count):
-        r"""The spectrum of a response rule in the ε → 0 limit, and whether it is complete.
+        r"""The spectrum of a response rule in the ε → 0 limit and its unstable count.
 
         First the m slow eigenvalues (of the Schur complement S, in macro time), then the
         leading fast ones (of ε J_xx, in the fast time t/ε), each largest real part first.
@@ -269,7 +240,8 @@ class EquilibriumProblem:
         slow = np.linalg.eigvals(_schur(J))
         values = np.concatenate([slow[np.argsort(-slow.real)],
                                  fast[np.argsort(-fast.real)][:shown]])
-        return values, fast.size <= shown
+        # the two groups are in different time units: each is judged on its own scale
+        return values, _count_unstable(slow, False) + _count_unstable(fast, False)
 
     def _fast_matrix(self, J):
         """Φ'(X) - I = ε G U_x - I (a x a) from the structured Jacobian of a response rule:
@@ -299,6 +271,8 @@ class EquilibriumProblem:
 
 
 def _count_unstable(values, discrete):
+    """Eigenvalues with a positive real part (multipliers outside the unit circle) beyond
+    round-off: a special point's critical value is on the boundary to that accuracy."""
     if not values.size:
         return 0
     scale = max(1.0, float(np.max(np.abs(values))))
@@ -322,11 +296,3 @@ def _batched_solve(A, b):
     if A.shape[1] == 1:
         return b / A[:, 0, :]
     return np.linalg.solve(A, b[..., None])[..., 0]
-
-
-def shifted_solver(J, sigma):
-    from ..dynamics._linalg import LowRankSolver
-
-    eye_k = np.eye(J.k)[None]
-    return LowRankSolver(J.A - sigma * eye_k, J.macro - sigma * np.eye(J.n_macro), J.U, J.Vt,
-                         sparse_part=J.coupling)
