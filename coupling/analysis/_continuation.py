@@ -258,7 +258,6 @@ class _Tracer:
 
     def _store(self, points, message):
         index = len(self.branches)
-        s = self.problem.system
         located = []  # special points join the branch as vertices, between their brackets
         for a, b in zip(points[:-1], points[1:]):
             located.append([a])

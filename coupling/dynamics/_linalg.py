@@ -303,6 +303,6 @@ class LowRankSolver:
             sign, logdet = np.prod(signs), -np.sum(logs)
         for factor in (self._tail, self._small):
             if factor is not None:
-                s, l = _lu_sign_logdet(factor)
-                sign, logdet = sign * s, logdet + l
+                part_sign, part_log = _lu_sign_logdet(factor)
+                sign, logdet = sign * part_sign, logdet + part_log
         return sign, logdet
