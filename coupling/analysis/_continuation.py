@@ -19,6 +19,15 @@ Kuznetsov 2004, *Elements of Applied Bifurcation Theory*, 3rd ed.):
 * **branch point**: the determinant of the bordered Jacobian changes sign without a fold
   (by the matrix determinant lemma on the structured form). Located by a root along the
   branch.
+* **singular Hopf** (response rules, the ε → 0 limit): the fast determinant det(Φ'(X) - I)
+  changes sign without a fold, a slow eigenvalue passing through infinity (Baer & Erneux
+  1986, SIAM J. Appl. Math. 46). Located by a root along the branch.
+* for maps, **flip** (a multiplier through -1, the sign of det(J_G + I)) and
+  **Neimark-Sacker** (a complex pair through the unit circle, like Hopf points).
+
+The unstable count at every point is exact (see :meth:`EquilibriumProblem.spectrum`), so a
+change in it between consecutive points always triggers a search, even when the complex
+window of a Hopf point is narrower than one step.
 """
 
 import numpy as np

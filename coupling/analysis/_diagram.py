@@ -12,8 +12,9 @@ class SpecialPoint:
     Attributes
     ----------
     kind : str
-        "fold", "hopf", "branch"; for maps also "flip" and "neimark-sacker"; on fold
-        curves "cusp" and "bt".
+        "fold", "hopf", "branch"; for response rules also "singular-hopf" (the equilibrium
+        crosses a fold of the critical manifold: the ε → 0 limit of a Hopf point); for maps
+        "flip" and "neimark-sacker"; on fold curves "cusp" and "bt".
     param : float
         Parameter value.
     state : dict
