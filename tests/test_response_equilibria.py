@@ -179,3 +179,11 @@ def test_structured_limit_spectrum_equals_the_dense_one(population):
     np.testing.assert_allclose(values[1:].real, fast, atol=1e-10)
     assert fast[0] > 0 and fast[1] < 0 and slow[0, 0] > 0
     assert unstable == found[0].n_unstable == 2
+
+
+def test_default_bounds_reach_the_mirror_equilibrium():
+    """The default search region comes from a run that settles on one of two mirror states;
+    it includes zero, so the other state is inside it too."""
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m), 0.5, 1.0, xtol=1e-15)
+    found = cp.equilibria(curie_weiss())
+    assert [e["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-12)

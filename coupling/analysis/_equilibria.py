@@ -92,8 +92,8 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     bounds : mapping, optional
         ``{name: (lo, hi)}`` for the aggregates and macro variables: the region searched.
         Default: the range of each aggregate's integrand over the options (choice rules);
-        otherwise the range a mean-field simulation from the initial state visits, widened
-        threefold.
+        otherwise the range a mean-field simulation from the initial state visits, with
+        zero, widened threefold.
     population : int, "mean-field" or MeanField, optional
     seed : int, optional
         Seeds the trait draws of a finite population.
@@ -176,8 +176,9 @@ def _default_bounds(problem):
     if missing:  # the range a (cheap, deterministic) mean-field run visits, widened
         run = simulate(problem.model.with_parameters(**problem.system.params),
                        population="mean-field")
-        for name in missing:
-            lo, hi = float(np.min(run[name])), float(np.max(run[name]))
+        for name in missing:  # with zero: a run that settles in one of two mirror states
+            lo = min(float(np.min(run[name])), 0.0)
+            hi = max(float(np.max(run[name])), 0.0)
             mid, half = (lo + hi) / 2, max(hi - lo, 1.0) * 1.5
             out[name] = (mid - half, mid + half)
     return out
