@@ -65,3 +65,14 @@ def test_large_or_opaque_systems_are_not_written_out():
     assert flat_system(System(UNITS, 50, seed=1)) is None
     opaque = UNITS.replace(macro={"y": cp.Macro(lambda X, y, k, c: -k * X - y + c, 0.0)})
     assert flat_system(System(opaque, 2, seed=1)) is None
+
+
+def test_overflow_falls_back_to_numpy_semantics():
+    """exp overflows on Python floats; the written-out system then evaluates with numpy,
+    whose inf makes the logit probability exactly 0 or 1, as in the general System."""
+    model = CHOICE.with_parameters(beta=900.0)
+    system = System(model, cp.MeanField(nodes=2), seed=3, expected=True)
+    u = np.random.default_rng(0).uniform(0.05, 0.45, 6)
+    F = flat_system(system)(u)[0]
+    np.testing.assert_allclose(F, system.residual(u), rtol=1e-12, atol=1e-12)
+    assert np.all(np.isfinite(F))

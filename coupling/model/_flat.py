@@ -81,6 +81,7 @@ class _FlatCode:
         names = [s.name for s in (*u, *params, *(t for n in self.traits for t in traits[n]),
                                   *weights)]
         self._function = lambdify(names, outputs)
+        self._scalar = _scalar_function(names, outputs)
         ends = np.cumsum([self.n, self.n * self.n, self.n * len(params)])
         self._slices = [slice(0, ends[0]), slice(ends[0], ends[1]), slice(ends[1], ends[2]),
                         slice(ends[2], None)]
@@ -117,8 +118,11 @@ class _FlatCode:
         return f, blocks.reshape(self.M, self.k, self.k, -1), R
 
     def __call__(self, arguments):
-        with np.errstate(over="ignore", invalid="ignore"):
-            values = np.array(self._function(*arguments), dtype=float)
+        try:  # on Python floats: several times cheaper than numpy on scalars
+            values = np.array(self._scalar(*arguments), dtype=float)
+        except (OverflowError, ValueError, ZeroDivisionError):  # inf or nan, as numpy has it
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                values = np.array(self._function(*arguments), dtype=float)
         F, J, Fp, X = (values[part] for part in self._slices)
         return F, J.reshape(self.n, self.n), Fp.reshape(self.n, -1), X
 
@@ -166,6 +170,18 @@ class FlatSystem:
 
     def parameter_column(self, name):
         return self.code.params.index(name)
+
+
+def _scalar_function(names, outputs):
+    """The outputs as one function of Python floats (the math module); raises where numpy
+    would return inf or nan."""
+    symbols = [sp.Symbol(n, real=True) for n in names]
+    return sp.lambdify(symbols, tuple(outputs), cse=True, docstring_limit=0,
+                       modules=[{"Heaviside": _heaviside}, "math"])
+
+
+def _heaviside(x, half=0.5):
+    return 1.0 if x > 0 else 0.0 if x < 0 else half
 
 
 def _block_solve(blocks, f):
