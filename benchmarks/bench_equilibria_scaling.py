@@ -13,8 +13,8 @@ What is measured:
 
 * ``cp.equilibria(model, population=N, seed=1, bounds={"X": (-1, 1)})`` for
   N = 1e3, 1e4, 1e5: all equilibria with the leading eigenvalues of the full coupled
-  Jacobian (dense for small systems, beyond that shift-invert Arnoldi with structured O(N)
-  solves). Best of R repeats (R = 5 / 3 / 1 for N = 1e3 / 1e4 / 1e5), after one warm-up
+  Jacobian (dense for small systems, beyond that roots of the secular equation and an exact
+  unstable count, in O(N)). Best of R repeats (R = 5 / 3 / 1 for N = 1e3 / 1e4 / 1e5), after one warm-up
   call that compiles the expressions. The time per unit, time / N, should be about flat;
   the script fits the log-log slope of time against N (1 = linear) over all sizes and
   between the two largest.
@@ -30,7 +30,7 @@ What is measured:
 
 Usage::
 
-    python benchmarks/bench_equilibria_scaling.py                 # full run, ~1.5-2 minutes
+    python benchmarks/bench_equilibria_scaling.py                 # full run, ~40 s
     python benchmarks/bench_equilibria_scaling.py --json out.json # also write JSON
     python benchmarks/bench_equilibria_scaling.py --quick         # N = 1e3, 1e4 only
     python benchmarks/bench_equilibria_scaling.py --no-continuation
