@@ -158,16 +158,24 @@ class _Tracer:
         self.problem.set_parameter(self.param, p)
         return self.problem.jacobian(u)
 
+    def linearise(self, u, p):
+        """F, J and F_p at (u, p)."""
+        self.problem.set_parameter(self.param, p)
+        return (self.problem.residual(u), self.problem.jacobian(u),
+                self.problem.parameter_derivative(u, self.param))
+
     def dot(self, a, b):
         return float(self.theta @ (a[:-1] * b[:-1]) + a[-1] * b[-1])
 
     def tangent(self, u, p, previous=None):
-        J, Fp = self.J(u, p), self.Fp(u, p)
+        _, J, Fp = self.linearise(u, p)
         if previous is None:
             row, corner = np.zeros(u.size), 1.0
         else:
             row, corner = self.theta * previous[:-1], previous[-1]
-        t = J.bordered(Fp, row, corner).solve(np.append(np.zeros(u.size), 1.0))
+        rhs = np.zeros(u.size + 1)
+        rhs[-1] = 1.0
+        t = J.bordered(Fp, row, corner).solve(rhs)
         t /= np.sqrt(self.dot(t, t))
         if previous is not None and self.dot(t, previous) < 0:
             t = -t
@@ -175,25 +183,23 @@ class _Tracer:
 
     def correct(self, w_pred, tau, *, fixed_p=None, max_iter=10):
         """Newton on {F = 0, <tau, w - w_pred> = 0} (or p = fixed_p)."""
-        w = w_pred.copy()
+        n = w_pred.size - 1
+        if fixed_p is None:  # <tau, w - w_pred> = row (u - u_pred) + corner (p - p_pred)
+            row, corner = self.theta * tau[:-1], tau[-1]
+        else:
+            row, corner = np.zeros(n), 1.0
+        w, rhs = w_pred.copy(), np.empty(n + 1)
         for iteration in range(1, max_iter + 1):
-            u, p = w[:-1], w[-1]
             try:
-                F = self.F(u, p)
-            except DeclarationError:  # the parameter left its domain
-                return None, iteration
-            if fixed_p is None:
-                g = self.dot(tau, w - w_pred)
-                row, corner = self.theta * tau[:-1], tau[-1]
-            else:
-                g, row, corner = p - fixed_p, np.zeros(u.size), 1.0
-            if not np.all(np.isfinite(F)):
-                return None, iteration
-            try:
-                delta = self.J(u, p).bordered(self.Fp(u, p), row, corner).solve(
-                    -np.append(F, g))
-            except (np.linalg.LinAlgError, DeclarationError):
-                return None, iteration
+                F, J, Fp = self.linearise(w[:-1], w[-1])
+                rhs[:n] = F
+                rhs[n] = (row @ (w[:-1] - w_pred[:-1]) + corner * (w[-1] - w_pred[-1])
+                          if fixed_p is None else w[-1] - fixed_p)
+                if not np.isfinite(rhs.sum()):
+                    return None, iteration
+                delta = J.bordered(Fp, row, corner).solve(-rhs)
+            except (np.linalg.LinAlgError, DeclarationError):  # DeclarationError: the
+                return None, iteration                          # parameter left its domain
             w = w + delta
             # converged: a negligible step, or a small step (Newton's next one is of the order
             # of its square) landing where the residual is within the tolerance
