@@ -15,6 +15,7 @@ from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
 from .analysis._continuation import continuation
 from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
+from .analysis._early_warning import EarlyWarning, early_warning
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
@@ -35,6 +36,7 @@ __all__ = [
     "Choice",
     "DeclarationError",
     "Discrete",
+    "EarlyWarning",
     "Equilibria",
     "Equilibrium",
     "Fixed",
@@ -59,6 +61,7 @@ __all__ = [
     "Variance",
     "catalog",
     "continuation",
+    "early_warning",
     "equilibria",
     "fold_curve",
     "hopf_curve",
