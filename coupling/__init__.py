@@ -13,12 +13,14 @@ finite population of N units or as its mean-field limit.
 
 from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
+from .analysis._attractors import Attractor, Attractors, attractors
 from .analysis._continuation import continuation
 from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis._early_warning import EarlyWarning, early_warning
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
+from .analysis._path_dependence import PathDependence, path_dependence
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -30,6 +32,8 @@ from .results import Trajectory
 __version__ = "0.1.0"
 
 __all__ = [
+    "Attractor",
+    "Attractors",
     "Beta",
     "BifurcationDiagram",
     "Branch",
@@ -50,6 +54,7 @@ __all__ = [
     "Model",
     "Normal",
     "ODE",
+    "PathDependence",
     "Response",
     "Share",
     "SimulationError",
@@ -59,6 +64,7 @@ __all__ = [
     "Trajectory",
     "Uniform",
     "Variance",
+    "attractors",
     "catalog",
     "continuation",
     "early_warning",
@@ -67,6 +73,7 @@ __all__ = [
     "hopf_curve",
     "load",
     "logit",
+    "path_dependence",
     "read_model",
     "simulate",
     "write_model",

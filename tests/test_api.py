@@ -11,6 +11,8 @@ import coupling as cp
 PROJECT_ROOT = Path(cp.__file__).resolve().parent.parent
 
 EXPECTED = [
+    "Attractor",
+    "Attractors",
     "Beta",
     "BifurcationDiagram",
     "Branch",
@@ -31,6 +33,7 @@ EXPECTED = [
     "Model",
     "Normal",
     "ODE",
+    "PathDependence",
     "Response",
     "Share",
     "SimulationError",
@@ -40,6 +43,7 @@ EXPECTED = [
     "Trajectory",
     "Uniform",
     "Variance",
+    "attractors",
     "catalog",
     "continuation",
     "early_warning",
@@ -48,6 +52,7 @@ EXPECTED = [
     "hopf_curve",
     "load",
     "logit",
+    "path_dependence",
     "read_model",
     "simulate",
     "write_model",
