@@ -1,5 +1,6 @@
 """The ``coupling`` command line: list the catalogue, simulate a model, find its equilibria,
-continue them in a parameter, continue their folds in two, run the demo.
+continue them in a parameter, continue their folds in two, find its attractors and their basin
+fractions (over a parameter range: with their births and deaths), run the demo.
 
 Examples
 --------
@@ -11,15 +12,19 @@ Examples
     coupling equilibria social-choice --set J=2 --set sigma=0 --json
     coupling continue social-choice --param h --range -1 1 --plot diagram.png
     coupling folds social-choice --params h sigma --range1 -0.6 0.6 --range2 0 1.2 --plot folds.png
+    coupling attractors social-choice --set J=2 --set sigma=0 --samples 50 --seed 1
+    coupling attractors social-choice --set J=2 --param h --range -1 1 --values 9 --plot basins.png
     coupling demo --out coupling-demo
 """
 
 import argparse
+import contextlib
 import functools
 import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -76,7 +81,7 @@ def _fail(error, code):
 def _parser():
     parser = _Parser(prog="coupling",
                      description="Coupled micro-macro dynamics: simulate catalogue models, "
-                                 "find and continue their equilibria.")
+                                 "find and continue their equilibria, find their attractors.")
     commands = parser.add_subparsers(title="commands", dest="command", required=True)
 
     models = commands.add_parser("models", help="list the catalogue of models")
@@ -137,6 +142,30 @@ def _parser():
     folds.add_argument("--json", action="store_true",
                        help="print the fold curves as a JSON document only")
     folds.set_defaults(run=_folds)
+
+    attractors = commands.add_parser("attractors",
+                                     help="attractors from sampled initial conditions, with "
+                                          "basin fractions (over a parameter range: births "
+                                          "and deaths)")
+    _add_model_arguments(attractors)
+    attractors.add_argument("--param", metavar="P",
+                            help="track the attractors over a range of this parameter "
+                                 "(with --range)")
+    attractors.add_argument("--range", nargs=2, type=_number, metavar=("LO", "HI"),
+                            help="the parameter range, LO < HI (with --param)")
+    attractors.add_argument("--values", dest="count", type=_grid, metavar="K",
+                            help=f"with --range: K evenly spaced values from LO to HI "
+                                 f"(default {ATTRACTOR_VALUES})")
+    attractors.add_argument("--samples", type=_count, metavar="S",
+                            help="initial conditions sampled (per value; default: the "
+                                 "analysis's)")
+    attractors.add_argument("--t-end", type=_positive, metavar="T",
+                            help="length of each run (default: the analysis's)")
+    attractors.add_argument("--plot", metavar="FILE",
+                            help="save the basin fractions to FILE")
+    attractors.add_argument("--json", action="store_true",
+                            help="print the attractors as a JSON document only")
+    attractors.set_defaults(run=_attractors)
 
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
@@ -234,6 +263,12 @@ def _grid(text):
     if text.isdigit() and int(text) >= 2:
         return int(text)
     raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {text!r}")
+
+
+def _count(text):
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
 
 
 def _positive(text):
@@ -513,6 +548,111 @@ def _fold_curve_summary(record, box):
         lines.append(_row((p["kind"], p["curve"], f"{p['param']:.12g}", f"{p['p2']:.12g}",
                            *(f"{p['state'][n]:.6g}" for n in names), p["status"]), widths))
     return "\n".join(lines)
+
+
+ATTRACTOR_VALUES = 11
+"""Default number of parameter values ``attractors --range`` runs at."""
+
+
+def _attractors(args):
+    if (args.param is None) != (args.range is None):
+        missing = "--range" if args.range is None else "--param"
+        raise UsageError(f"argument {missing}: expected --param and --range together")
+    if args.count is not None and args.param is None:
+        raise UsageError("argument --values: expected with --param and --range")
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    options = {"samples": args.samples, "t_end": args.t_end}
+    if args.param is not None:
+        lo, hi = _interval(args.range, "--range")
+        options.update(param=args.param,
+                       values=np.linspace(lo, hi, args.count or ATTRACTOR_VALUES))
+    with _warnings_to_stderr():
+        found = cp.attractors(model, population=population, seed=args.seed,
+                              **{key: value for key, value in options.items()
+                                 if value is not None})
+    if args.plot:
+        _pyplot()  # selects Agg before the result's plot imports pyplot
+        _save_figure(found.plot().figure, args.plot)
+    record = {**found.to_dict(), "model": model.name, "parameters": model.parameters,
+              "population": _population_name(population)}
+    if args.json:
+        print(json.dumps(_plain(record), allow_nan=False))
+    else:
+        print(_attractors_summary(record))
+    return 0
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """Report the warnings raised inside as ``coupling: warning: ...`` lines on stderr, each
+    message once."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"coupling: warning: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _attractors_summary(record):
+    """The attractors for a person: what was sampled, one row per attractor (per parameter
+    value), then the births and deaths over a range."""
+    lines = _header(record["model"], record["parameters"], record["population"])
+    p, values = record["param"], record["values"]
+    samples = _counted(record["samples"], "initial condition", "initial conditions")
+    lines.append(f"sampled     {samples}{' per value' if p else ''}, each run to "
+                 f"t = {record['t_end']:g}")
+    if p is not None:
+        lines.append(f"tracked     {p} from {values[0]:g} to {values[-1]:g} at "
+                     f"{len(values)} values")
+    failed = sum(record["failed"])
+    if failed:
+        lines.append(f"failed      {_counted(failed, 'run', 'runs')}, left out of the "
+                     f"fractions")
+    found = record["attractors"]
+    ids = list(dict.fromkeys(a["id"] for a in found))
+    heading = _counted(len(ids), "attractor", "attractors")
+    if not found:
+        return "\n".join([*lines, heading])
+    lines.append(f"{heading}:")
+    observable = record["observables"][0]
+    level = f"{record['confidence']:.0%} CI"
+    headings = ("#", *([p] if p else []), "kind", observable, "fraction", level, "period",
+                "residence time")
+    widths = (3, *_number_widths([p] if p else []), 13, *_number_widths([observable]), 10, 16,
+              *_number_widths(headings[-2:]))
+    lines.append(_row(headings, widths))
+    for a in found:
+        lines.append(_row((a["id"], *([f"{a['value']:.6g}"] if p else []), a["kind"],
+                           f"{a['state'][observable]:.6g}", f"{a['fraction']:.3f}",
+                           "[{:.3f}, {:.3f}]".format(*a["ci"]), _optional(a["period"]),
+                           _residence(a)), widths))
+    if p is None:
+        return "\n".join(lines)
+    events = record["events"]
+    births = sum(e["event"] == "birth" for e in events)
+    heading = (f"{_counted(births, 'birth', 'births')}, "
+               f"{_counted(len(events) - births, 'death', 'deaths')}")
+    if not events:
+        return "\n".join([*lines, heading])
+    widths = (8, 3, *_number_widths([f"{p} from", f"{p} to"]))
+    lines += [f"{heading}:", _row(("event", "#", f"{p} from", f"{p} to"), widths)]
+    for e in events:
+        lines.append(_row((e["event"], e["id"], *(f"{v:.6g}" for v in e["between"])), widths))
+    return "\n".join(lines)
+
+
+def _optional(value):
+    """A number with ``:.6g``, or "-" for none."""
+    return "-" if value is None else f"{value:.6g}"
+
+
+def _residence(attractor):
+    """The mean residence time of a metastable state ("none seen" when no run left it)."""
+    if attractor["kind"] != "metastable":
+        return "-"
+    time = attractor["residence_time"]
+    return "none seen" if time is None else f"{time:.6g}"
 
 
 def _counted(n, singular, plural):

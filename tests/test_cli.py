@@ -1,5 +1,5 @@
-"""The ``coupling`` command line: models, simulate, equilibria, continue, folds, demo, and its
-error reporting."""
+"""The ``coupling`` command line: models, simulate, equilibria, continue, folds, attractors,
+demo, and its error reporting."""
 
 import json
 import subprocess
@@ -14,6 +14,8 @@ from coupling import cli
 CURIE_WEISS = ["--set", "beta=2", "--set", "J=1", "--set", "sigma=0", "--set", "h=0"]
 BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
 CONTINUE_H = ["continue", "social-choice", *BISTABLE, "--param", "h", "--range", "-1", "1"]
+ATTRACTORS = ["attractors", "social-choice", *BISTABLE, "--population", "mean-field", "--seed",
+              "1", "--t-end", "30"]
 FOLDS_HJ = ["folds", "social-choice", "--set", "sigma=0", "--params", "h", "J",
             "--range1", "-1", "1", "--range2", "0.5", "2"]
 
@@ -210,6 +212,70 @@ def test_folds_summary_for_people_and_plot(tmp_path, capsys):
     assert cusp[-1] == "converged"
 
 
+def test_attractors_table_for_people(capsys):
+    """beta J = 2, sigma = h = 0: every sample ends at one of the two stable roots +-m* of
+    m = tanh(2 m)."""
+    assert cli.main([*ATTRACTORS, "--samples", "20"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert captured.err == ""
+    assert "population  mean-field" in lines
+    assert "sampled     20 initial conditions, each run to t = 30" in lines
+    header = lines.index("2 attractors:")
+    assert lines[header + 1].split() == ["#", "kind", "m", "fraction", "95%", "CI", "period",
+                                         "residence", "time"]
+    rows = [line.split() for line in lines[header + 2:]]
+    assert len(rows) == 2 and [row[:3] for row in rows] == [["0", "fixed", "point"],
+                                                             ["1", "fixed", "point"]]
+    assert sorted(row[3] for row in rows) == ["-0.957504", "0.957504"]
+    assert sum(float(row[4]) for row in rows) == pytest.approx(1.0)
+    assert all(row[-2:] == ["-", "-"] for row in rows)
+
+
+def test_attractors_json_of_the_curie_weiss_model(capsys):
+    assert cli.main([*ATTRACTORS, "--samples", "10", "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    root = optimize.brentq(lambda m: m - np.tanh(2 * m), 0.5, 1.0, xtol=1e-14)
+    assert (record["model"], record["population"], record["param"]) == \
+        ("social-choice", "mean-field", None)
+    assert record["parameters"] == {"beta": 1.0, "J": 2.0, "h": 0.0, "sigma": 0.0}
+    assert (record["samples"], record["t_end"], record["seed"]) == (10, 30.0, 1)
+    found = record["attractors"]
+    assert [a["kind"] for a in found] == ["fixed point", "fixed point"]
+    assert sorted(a["state"]["m"] for a in found) == pytest.approx([-root, root], abs=1e-5)
+    assert sum(a["fraction"] for a in found) == pytest.approx(1.0)
+    assert sum(a["count"] for a in found) == 10
+    for a in found:
+        assert a["ci"][0] <= a["fraction"] <= a["ci"][1]
+        assert a["period"] is None and a["residence_time"] is None
+    assert record["events"] == [] and record["failed"] == [0]
+
+
+def test_attractors_over_a_range_births_deaths_and_plot(tmp_path, capsys):
+    """h from -1 to 1 crosses both folds (|h| = 0.533): only the lower state exists at h = -1
+    and only the upper one at h = 1. The upper state is born once a sample finds it, and
+    seeded from then on; the lower one, seeded all along, dies between h = 0.5 and 1."""
+    path = tmp_path / "basins.png"
+    assert cli.main([*ATTRACTORS, "--samples", "8", "--param", "h", "--range", "-1", "1",
+                     "--values", "5", "--plot", str(path)]) == 0
+    assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 1000
+    lines = capsys.readouterr().out.splitlines()
+    assert "sampled     8 initial conditions per value, each run to t = 30" in lines
+    assert "tracked     h from -1 to 1 at 5 values" in lines
+    rows = [line.split() for line in lines[lines.index("2 attractors:") + 2:
+                                           lines.index("1 birth, 1 death:")]]
+    by_value = {value: [row for row in rows if row[1] == value]
+                for value in ("-1", "-0.5", "0", "0.5", "1")}
+    assert sum(map(len, by_value.values())) == len(rows)
+    for found in by_value.values():
+        assert sum(float(row[5]) for row in found) == pytest.approx(1.0)
+    (lower,), (upper,) = by_value["-1"], by_value["1"]
+    assert float(lower[4]) < -0.9 and float(upper[4]) > 0.9
+    (birth, death) = (event.split() for event in lines[lines.index("1 birth, 1 death:") + 2:])
+    assert birth[:2] == ["birth", upper[0]] and float(birth[3]) - float(birth[2]) == 0.5
+    assert death == ["death", lower[0], "0.5", "1"]
+
+
 @pytest.mark.parametrize("argv, culprit", [
     (["simulate", "no-such-model"], "no-such-model"),
     (["simulate", "social-choice", "--set", "betta=2"], "betta"),
@@ -255,6 +321,15 @@ def test_folds_summary_for_people_and_plot(tmp_path, capsys):
     (["folds", "social-choice", "--params", "h", "J", "--range2", "0.5", "2"], "--range1"),
     (["folds", "social-choice", "--params", "h", "J", "--range1", "-1", "1", "--range2", "0.5",
       "2", "--grid", "1"], "--grid"),
+    (["attractors", "social-choice", "--param", "betta", "--range", "0", "1"], "betta"),
+    (["attractors", "social-choice", "--param", "h"], "--range"),
+    (["attractors", "social-choice", "--range", "-1", "1"], "--param"),
+    (["attractors", "social-choice", "--param", "h", "--range", "1", "-1"], "--range"),
+    (["attractors", "social-choice", "--values", "5"], "--values"),
+    (["attractors", "social-choice", "--param", "h", "--range", "-1", "1", "--values", "1"],
+     "--values"),
+    (["attractors", "social-choice", "--samples", "0"], "--samples"),
+    (["attractors", "social-choice", "--t-end", "0"], "--t-end"),
     (["equilibria", "no-such-model"], "no-such-model"),
     (["simulate"], "model"),
     (["frobnicate"], "frobnicate"),
