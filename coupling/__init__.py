@@ -20,7 +20,9 @@ from .analysis._early_warning import EarlyWarning, early_warning
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
+from .analysis._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
 from .analysis._path_dependence import PathDependence, path_dependence
+from .dynamics._common import Ramp
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -39,12 +41,14 @@ __all__ = [
     "Branch",
     "Choice",
     "DeclarationError",
+    "DelayScaling",
     "Discrete",
     "EarlyWarning",
     "Equilibria",
     "Equilibrium",
     "Fixed",
     "FoldCurve",
+    "HysteresisLoop",
     "Local",
     "LogNormal",
     "Macro",
@@ -55,6 +59,8 @@ __all__ = [
     "Normal",
     "ODE",
     "PathDependence",
+    "Ramp",
+    "RateWarning",
     "Response",
     "Share",
     "SimulationError",
@@ -71,6 +77,7 @@ __all__ = [
     "equilibria",
     "fold_curve",
     "hopf_curve",
+    "hysteresis",
     "load",
     "logit",
     "path_dependence",

@@ -1,52 +1,130 @@
 """What every integrator shares: policy schedules, output recording, failure reports."""
 
+import bisect
+import copy
+
 import numpy as np
 
 from .._errors import DeclarationError
 from ..results import STATUS_MESSAGES, Trajectory
 
 
-class Schedule:
-    """Piecewise-constant parameter paths: ``{name: [(time, value), ...]}``.
+class Ramp:
+    r"""A piecewise-linear parameter path for a schedule: ``Ramp([(time, value), ...])``.
 
-    A value holds from its time until the next change; before the first change the model's
-    own value holds.
+    The value moves linearly between consecutive knots, holds the first value before the
+    first knot and the last value after the last one, so the path is continuous in time
+    (``numpy.interp``). Use it as ``schedule={"h": cp.Ramp([(0, -1), (200, 1)])}``.
+
+    Deterministic continuous-time runs evaluate the parameter inside the right-hand side (and
+    the Jacobian) at the solver's time t, so the ramp is exact, not a staircase; the knots
+    are the only kinks and the integrator restarts there. Finite stochastic populations
+    update the parameter at the midpoint of every revision step (a staircase of step dt),
+    discrete-time models once per period, and response rules switch at every output time.
+    """
+
+    def __init__(self, points):
+        try:
+            pairs = sorted((float(t), float(v)) for t, v in points)
+        except (TypeError, ValueError):
+            raise ValueError("a Ramp is a list of (time, value) pairs") from None
+        if not pairs:
+            raise ValueError("a Ramp needs at least one (time, value) pair")
+        times = np.array([t for t, _ in pairs])
+        values = np.array([v for _, v in pairs])
+        if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))):
+            raise ValueError("the times and values of a Ramp must be finite")
+        if np.any(np.diff(times) == 0):
+            raise ValueError("a Ramp's times must be distinct (it is continuous: use a "
+                             "piecewise-constant schedule for a jump)")
+        self.times, self.values = times, values
+
+    def __call__(self, t):
+        """The value at time t (scalar or array)."""
+        return np.interp(t, self.times, self.values)
+
+    def __repr__(self):
+        knots = ", ".join(f"({t:g}, {v:g})" for t, v in zip(self.times, self.values))
+        return f"Ramp([{knots}])"
+
+
+class Schedule:
+    """Parameter paths: piecewise constant ``{name: [(time, value), ...]}`` or piecewise
+    linear ``{name: Ramp([(time, value), ...])}``.
+
+    A piecewise-constant value holds from its time until the next change; before the first
+    change the model's own value holds. A :class:`Ramp` defines its parameter at every time.
+    ``breakpoints`` are the changes and the ramps' knots inside (0, t_end).
     """
 
     def __init__(self, model, schedule, t_end):
         self.base = dict(model.parameters)
         self.changes = {}
+        self.ramps = {}
         for name, steps in dict(schedule or {}).items():
             if name not in model.parameters:
                 raise DeclarationError("a schedule must name a declared parameter; the "
                                        f"model's parameters are {sorted(model.parameters)}",
                                        symbol=name, level="parameters")
+            if isinstance(steps, Ramp):
+                self.ramps[name] = steps
+                continue
             try:
                 pairs = sorted((float(t), float(v)) for t, v in steps)
             except (TypeError, ValueError):
-                raise DeclarationError("a schedule is a list of (time, value) pairs",
-                                       symbol=name, level="parameters") from None
+                raise DeclarationError("a schedule is a list of (time, value) pairs or a "
+                                       "cp.Ramp", symbol=name, level="parameters") from None
             if any(not np.isfinite(v) for _, v in pairs):
                 raise DeclarationError("scheduled values must be finite", symbol=name,
                                        level="parameters")
             self.changes[name] = pairs
-        self.names = tuple(self.changes)
-        self.breakpoints = sorted({t for pairs in self.changes.values() for t, _ in pairs
-                                   if 0 < t < t_end})
+        self.names = tuple(dict(schedule or {}))
+        self._index(t_end)
+
+    def _index(self, t_end):
+        self._times = {n: [t for t, _ in pairs] for n, pairs in self.changes.items()}
+        times = {t for pairs in self.changes.values() for t, _ in pairs}
+        times.update(float(t) for ramp in self.ramps.values() for t in ramp.times)
+        self.breakpoints = sorted(t for t in times if 0 < t < t_end)
+
+    @property
+    def ramped(self):
+        """True when some parameter moves continuously (a :class:`Ramp`)."""
+        return bool(self.ramps)
 
     def at(self, t):
         """Parameter values in force at time t."""
         params = dict(self.base)
         for name, pairs in self.changes.items():
-            for time, value in pairs:
-                if time <= t:
-                    params[name] = value
+            i = bisect.bisect_right(self._times[name], t)
+            if i:
+                params[name] = pairs[i - 1][1]
+        for name, ramp in self.ramps.items():
+            params[name] = float(ramp(t))
         return params
 
     def segments(self, t_end):
         """[(t0, t1), ...] between consecutive breakpoints."""
         edges = [0.0, *self.breakpoints, float(t_end)]
         return list(zip(edges[:-1], edges[1:]))
+
+    def staircase(self, times):
+        """The same paths with every ramp replaced by steps at ``times`` (the ramp's value
+        at each of them: exact there), for integrators that hold parameters constant. The
+        last value starts a hair before the last time, so that it is recorded there too."""
+        if not self.ramps:
+            return self
+        times = np.asarray(times, dtype=float)
+        starts = times.copy()
+        if times.size > 1:
+            starts[-1] = times[-1] - 1e-9 * (times[-1] - times[-2])
+        new = copy.copy(self)
+        new.changes = {**self.changes,
+                       **{n: [(float(s), float(r(t))) for s, t in zip(starts, times)]
+                          for n, r in self.ramps.items()}}
+        new.ramps = {}
+        new._index(float(times[-1]))
+        return new
 
 
 class Recorder:

@@ -3,7 +3,9 @@
 The flat system u = (x_1..x_M, y) is integrated by a scipy :class:`~scipy.integrate.OdeSolver`
 stepped by hand, so that output is taken from its dense output, a failure keeps everything
 computed before it, and schedules restart the solver at each parameter change (a jump in a
-parameter is a discontinuity of the right-hand side).
+parameter is a discontinuity of the right-hand side) and at each knot of a ramp (a kink).
+A ramp (piecewise-linear path) is exact: its parameters are set at the solver's time t inside
+the right-hand side and the Jacobian, and at each output time before recording.
 """
 
 import numpy as np
@@ -31,17 +33,28 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0}
     next_out = 0
 
+    ramped, now = schedule.ramped, [None]
+
+    def at(t):
+        if ramped and t != now[0]:
+            system.set_parameters(schedule.at(t))
+            now[0] = t
+
     def fun(t, v):
         stats["nfev"] += 1
+        at(t)
         return system.rhs(v)
 
     def jac(t, v):
+        at(t)
         return system.jacobian(v)
 
     t_final = times[-1]
     for t0, t1 in schedule.segments(t_final):
         system.set_parameters(schedule.at(t0))
+        now[0] = t0
         while next_out < times.size and times[next_out] <= t0:
+            at(times[next_out])
             recorder.record(times[next_out], *system.unpack(u))
             next_out += 1
         # a time at a parameter change is recorded under the new value, by the next segment
@@ -56,6 +69,7 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
             message = solver.step()
             stats["steps"] += 1
             if solver.status == "failed":
+                at(t_old)
                 return -1, (f"integration failed at t = {t_old:.10g}: {message} Fastest "
                             f"variable: {describe_fastest(system, u)}"), \
                     system.unpack(u)[0], _merge(stats, solver)
@@ -69,9 +83,12 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
                 dense = solver.dense_output()
                 while next_out < times.size and times[next_out] <= min(solver.t, last):
                     Zi, yi = system.unpack(dense(times[next_out]))
+                    at(times[next_out])
                     recorder.record(times[next_out], Zi, yi)
                     next_out += 1
             u = solver.y
+            if stop_tol is not None:
+                at(solver.t)
             if stop_tol is not None and np.max(np.abs(system.rhs(u))) < stop_tol:
                 if not recorder.times or recorder.times[-1] < solver.t:
                     recorder.record(solver.t, Z, y)

@@ -28,8 +28,12 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     seed : int or numpy.random.SeedSequence, optional
         Seeds trait draws, initial choices and revisions. Same seed, same numbers.
     schedule : mapping, optional
-        Piecewise-constant parameter paths ``{name: [(time, value), ...]}``, e.g. a policy
-        regime change ``{"h": [(20, 0.5)]}``.
+        Parameter paths. Piecewise constant: ``{name: [(time, value), ...]}``, e.g. a policy
+        regime change ``{"h": [(20, 0.5)]}``. Piecewise linear (continuous):
+        ``{name: cp.Ramp([(time, value), ...])}``, e.g. a slow sweep
+        ``{"h": cp.Ramp([(0, -1), (200, 1)])}``; deterministic runs set the parameter at the
+        solver's time (exact), finite stochastic populations at the midpoint of each step dt,
+        discrete-time models once per period, response rules at every output time.
     t_eval : array_like, optional
         Output times (default ``n_points`` equally spaced; every period in discrete time).
     method : {"auto", "BDF", "RK45", "RK23", "DOP853"}
@@ -95,8 +99,10 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         result = _discrete.run(system, plan, recorder, times, stop_tol=stop_at_equilibrium)
     elif model.micro.kind == "response":
         method_used = "fixed-point tracking + RK45"
-        result = _response.run(system, plan, recorder, times, rtol=rtol, atol=atol,
-                               max_step=max_step)
+        # the tracker holds parameters constant between restarts: a ramp becomes a staircase
+        # switching at every output time (exact there)
+        result = _response.run(system, plan.staircase(times), recorder, times, rtol=rtol,
+                               atol=atol, max_step=max_step)
     elif stochastic:
         step = dt if dt is not None else system.eps / 10
         if not step > 0:

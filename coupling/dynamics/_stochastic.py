@@ -6,9 +6,10 @@ drifting within the step is O(h). As N → ∞ the shares follow :math:`\varepsi
 (Kurtz 1970, J. Appl. Probab. 7). All units are updated as whole arrays from one seeded
 :class:`numpy.random.Generator`.
 
-Between revisions the aggregates are constant, so the macro state is advanced over the step
-with the aggregates frozen and the context recomputed from the moving macro state (classical
-RK4, or the map itself in discrete time).
+A ramp (piecewise-linear parameter path) is followed as a fine staircase: its parameters are
+set at the midpoint of every step. Between revisions the aggregates are constant, so the macro
+state is advanced over the step with the aggregates frozen and the context recomputed from the
+moving macro state (classical RK4, or the map itself in discrete time).
 """
 
 import numpy as np
@@ -114,6 +115,8 @@ def run(system, schedule, recorder, times, *, dt):
         h = (t_next - t) / n
         system.set_parameters(schedule.at(t))
         for i in range(n):
+            if schedule.ramped:
+                system.set_parameters(schedule.at(t + (i + 0.5) * h))
             X, local, ctx = system.evaluate(y, Z)
             y_new = advance_macro(system, y, X, local, h)
             try:
