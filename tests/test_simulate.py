@@ -232,3 +232,13 @@ def test_statistic_aggregate_runs_explicitly_and_only_for_finite_populations():
     with pytest.raises(cp.DeclarationError, match="finite") as info:
         cp.simulate(model, t_end=1.0, population="mean-field")
     assert info.value.symbol == "X"
+
+
+def test_stop_at_equilibrium_waits_for_the_last_scheduled_change():
+    """A run at rest before a scheduled change must not stop there: the change moves it."""
+    model = cp.load("social-choice", beta=1.0, J=2.0, sigma=0.0, h=-1.0)
+    for variant in (model, model.replace(time="discrete")):
+        run = cp.simulate(variant, t_end=200, population="mean-field",
+                          schedule={"h": [(20, 1.0)]}, stop_at_equilibrium=1e-9)
+        assert run.status == 1 and run.t[-1] > 20
+        assert run["m"][-1] == pytest.approx(0.9950, abs=1e-3)  # m = tanh(2m + 1)

@@ -103,6 +103,11 @@ class Schedule:
             params[name] = float(ramp(t))
         return params
 
+    @property
+    def settled(self):
+        """The time after which no parameter changes any more (0 without changes)."""
+        return self.breakpoints[-1] if self.breakpoints else 0.0
+
     def segments(self, t_end):
         """[(t0, t1), ...] between consecutive breakpoints."""
         edges = [0.0, *self.breakpoints, float(t_end)]

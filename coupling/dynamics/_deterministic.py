@@ -87,9 +87,10 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
                     recorder.record(times[next_out], Zi, yi)
                     next_out += 1
             u = solver.y
-            if stop_tol is not None:
+            stopping = stop_tol is not None and t0 >= schedule.settled  # the last segment
+            if stopping:
                 at(solver.t)
-            if stop_tol is not None and np.max(np.abs(system.rhs(u))) < stop_tol:
+            if stopping and np.max(np.abs(system.rhs(u))) < stop_tol:
                 if not recorder.times or recorder.times[-1] < solver.t:
                     recorder.record(solver.t, Z, y)
                 return 1, (f"stopped at an equilibrium at t = {solver.t:.6g} "

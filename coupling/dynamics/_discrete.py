@@ -62,8 +62,8 @@ def run(system, schedule, recorder, times, *, stop_tol):
             Z_new = Z + q * (system.rule_values(Z, ctx) - Z)
         else:
             Z_new = Z
-        if stop_tol is not None and max(np.max(np.abs(Z_new - Z), initial=0),
-                                        np.max(np.abs(y_new - y), initial=0)) < stop_tol:
+        change = max(np.max(np.abs(Z_new - Z), initial=0), np.max(np.abs(y_new - y), initial=0))
+        if stop_tol is not None and t >= schedule.settled and change < stop_tol:
             recorder.record(float(t + 1), Z_new, y_new)
             return 1, (f"stopped at a fixed point in period {t + 1} (max change < "
                        f"{stop_tol:g})"), Z_new, {"periods": t + 1}

@@ -47,7 +47,8 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         spacing). Each unit revises in a step with probability 1 - exp(-dt/ε).
     stop_at_equilibrium : float, optional
         Stop once max |du/dt| (continuous) or the largest change over a period (discrete)
-        falls below this value; the status is then 1. Not for stochastic runs.
+        falls below this value after the schedule's last change; the status is then 1. Not
+        for stochastic runs.
     micro_snapshots : bool
         Keep the micro state at every output time (otherwise only the final one).
     throw : bool
