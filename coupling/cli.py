@@ -1,6 +1,7 @@
 """The ``coupling`` command line: list the catalogue, simulate a model, find its equilibria,
 continue them in a parameter, continue their folds in two, find its attractors and their basin
-fractions (over a parameter range: with their births and deaths), run the demo.
+fractions (over a parameter range: with their births and deaths), sweep a parameter up and
+back down to measure its hysteresis loop, run the demo.
 
 Examples
 --------
@@ -14,6 +15,10 @@ Examples
     coupling folds social-choice --params h sigma --range1 -0.6 0.6 --range2 0 1.2 --plot folds.png
     coupling attractors social-choice --set J=2 --set sigma=0 --samples 50 --seed 1
     coupling attractors social-choice --set J=2 --param h --range -1 1 --values 9 --plot basins.png
+    coupling hysteresis social-choice --set J=2 --set sigma=0 --param h --range -1 1 --rate 0.01
+    coupling hysteresis social-choice --set J=2 --param h --range -1 1 --rates 0.001 0.003 0.01
+    coupling hysteresis social-choice --set J=2 --population 500 --param h --range -1 1 \\
+        --settle 2 --steps 50 --replicates 5 --seed 1 --plot loop.png
     coupling demo --out coupling-demo
 """
 
@@ -81,7 +86,8 @@ def _fail(error, code):
 def _parser():
     parser = _Parser(prog="coupling",
                      description="Coupled micro-macro dynamics: simulate catalogue models, "
-                                 "find and continue their equilibria, find their attractors.")
+                                 "find and continue their equilibria, find their attractors, "
+                                 "measure their hysteresis loops.")
     commands = parser.add_subparsers(title="commands", dest="command", required=True)
 
     models = commands.add_parser("models", help="list the catalogue of models")
@@ -166,6 +172,34 @@ def _parser():
     attractors.add_argument("--json", action="store_true",
                             help="print the attractors as a JSON document only")
     attractors.set_defaults(run=_attractors)
+
+    sweep = commands.add_parser("hysteresis",
+                                help="sweep a parameter up and back down by simulation: "
+                                     "jumps, hysteresis loop, delay against the rate")
+    _add_model_arguments(sweep)
+    sweep.add_argument("--param", required=True, metavar="P", help="the parameter to sweep")
+    sweep.add_argument("--range", required=True, nargs=2, type=_number, metavar=("LO", "HI"),
+                       help="the parameter range, LO < HI; the sweep starts at LO")
+    speed = sweep.add_mutually_exclusive_group()
+    speed.add_argument("--rate", type=_positive, metavar="R",
+                       help="a continuous ramp at R parameter units per unit time (default: "
+                            "the rate whose delay after a fold is about 1%% of the range)")
+    speed.add_argument("--rates", nargs="+", type=_positive, metavar="R",
+                       help="one continuous sweep at each of 3 or more rates, and the fit "
+                            "delay ~ C rate^alpha after each fold (theory 2/3)")
+    speed.add_argument("--settle", type=_positive, metavar="T",
+                       help="a staircase instead: levels held T time units each")
+    sweep.add_argument("--steps", type=_grid, metavar="K",
+                       help="with --settle: K levels per leg (default 100)")
+    sweep.add_argument("--replicates", type=_count, metavar="K",
+                       help="independent runs of a finite population (default 5 for a "
+                            "stochastic one, else 1)")
+    sweep.add_argument("--plot", metavar="FILE",
+                       help="save the loop (with --rates: and the delay against the rate) "
+                            "to FILE")
+    sweep.add_argument("--json", action="store_true",
+                       help="print the loop as a JSON document only")
+    sweep.set_defaults(run=_hysteresis)
 
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
@@ -642,6 +676,201 @@ def _attractors_summary(record):
     return "\n".join(lines)
 
 
+def _hysteresis(args):
+    lo, hi = _interval(args.range, "--range")
+    if args.steps is not None and args.settle is None:
+        raise UsageError("argument --steps: expected with --settle")
+    if args.rates is not None and len(set(args.rates)) < 3:
+        raise UsageError(f"argument --rates: expected at least 3 different rates, got "
+                         f"{' '.join(f'{r:g}' for r in args.rates)}")
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    options = {"rate": args.rate, "rates": args.rates, "settle": args.settle,
+               "steps": args.steps, "replicates": args.replicates}
+    with _warnings_to_stderr():
+        loop = cp.hysteresis(model, args.param, (lo, hi), population=population,
+                             seed=args.seed, **{key: value for key, value in options.items()
+                                                if value is not None})
+    if args.plot:
+        _save_figure(_hysteresis_figure(loop), args.plot)
+    record = _plain({**loop.to_dict(sweep=True), "model": model.name,
+                     "parameters": model.parameters,
+                     "population": _population_name(population)})
+    if args.json:
+        print(json.dumps(record, allow_nan=False))
+    else:
+        print(_hysteresis_summary(record))
+    return 0
+
+
+def _hysteresis_figure(loop):
+    """The loop over the continuation (with ``rates``: and the delay against the rate)."""
+    plt = _pyplot()  # selects Agg before the loop's plot imports pyplot
+    if not loop.scaling:
+        return loop.plot().figure
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    loop.plot(ax=left)
+    _draw_delays(right, loop.scaling)
+    return figure
+
+
+def _draw_delays(ax, scaling):
+    """The delay after each fold against the ramp rate, log-log, with the fitted power law
+    and the slope 2/3 of theory."""
+    marks = {"up": {"marker": "o", "mfc": "none", "color": "tab:blue"},
+             "down": {"marker": "x", "color": "tab:orange"}}
+    fitted = [s for s in scaling if np.isfinite(s.exponent)]
+    for s in scaling:
+        ax.loglog(s.rates, s.delays, ls="none", ms=8, **marks.get(s.direction, {}),
+                  label=f"{s.direction}-jump: α = {s.exponent:.3f} ± {s.stderr:.3f}")
+    if fitted:
+        s = fitted[0]
+        r = np.geomspace(s.rates.min() / 1.5, s.rates.max() * 1.5, 50)
+        ax.loglog(r, s.prefactor * r ** s.exponent, color="0.3", lw=1,
+                  label=f"fit: δ = {s.prefactor:.3g} r^{s.exponent:.3f}")
+        anchor = s.delays[0] / s.rates[0] ** (2 / 3)
+        ax.loglog(r, anchor * r ** (2 / 3), "k--", lw=1,
+                  label="theory: δ ∝ r^(2/3) (Haberman 1979)")
+    _plain_log_ticks(ax, sorted({r for s in scaling for r in s.rates}))
+    ax.set(xlabel="ramp rate r", ylabel="delay δ of the jump after the fold",
+           title="delay of the jumps after the folds against the ramp rate")
+    ax.legend(loc="upper left", framealpha=0.95, edgecolor="none")
+
+
+def _plain_log_ticks(ax, rates):
+    """Log axes labelled with plain numbers: the rates on x, 1-2-5 steps on y."""
+    from matplotlib import ticker
+
+    plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
+    ax.set_xticks(rates, labels=[f"{r:g}" for r in rates])
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _hysteresis_summary(record):
+    """The loop for a person (``record`` in plain types, None for undefined numbers): the
+    sweep, the verdict, the jumps, the rate check and, with several rates, the delay law."""
+    lines = _header(record["model"], record["parameters"], record["population"])
+    p, (lo, hi) = record["param"], record["interval"]
+    by_rate = record["by_rate"]
+    lines += [f"swept       {p} from {lo:g} to {hi:g} and back",
+              f"ramp        {_ramp_text(record)}, held {record['hold']:.3g} at each end"]
+    if record["replicates"] > 1:
+        lines.append(f"replicates  {record['replicates']} (seed {record['seed']})")
+    lines += _loop_lines(record)
+    if record["folds"]:
+        lines.append(f"folds       {p} = " + ", ".join(f"{f:.6g}" for f in record["folds"])
+                     + " (continuation of the mean field)")
+    lag = record["lag"]
+    if lag is not None and record["delay_estimate"] is not None:
+        lines.append("rate check  " + ("rate-dominated" if record["rate_dominated"]
+                                       else "quasi-static")
+                     + f" (lag {lag:.3g}, relaxation rate {record['relaxation_rate']:.3g}, "
+                       f"delay estimate {record['delay_estimate']:.3g})")
+    lines += _jumps_table(record)
+    if by_rate:
+        lines += _by_rate_table([record, *by_rate], p)
+    if record["scaling"]:
+        lines += _scaling_table(record["scaling"], p)
+    return "\n".join(lines)
+
+
+def _ramp_text(record):
+    """How the parameter moved: a ramp at one rate or several, or a staircase."""
+    if record["ramp"] == "staircase":
+        return (f"staircase of {record['steps']} levels x {record['settle']:g} per leg "
+                f"(effective rate {record['rate']:.3g})")
+    rates = sorted([record["rate"], *(loop["rate"] for loop in record["by_rate"])])
+    if len(rates) > 1:
+        return (f"continuous at {len(rates)} rates from {rates[0]:.3g} to {rates[-1]:.3g} "
+                f"(below: the slowest)")
+    return f"continuous at rate {record['rate']:.3g}"
+
+
+def _loop_lines(record):
+    """yes/no, the width and the area (with their intervals over several replicates)."""
+    def value(name):
+        text = f"{record[name]:.6g}"
+        ci = record[f"{name}_ci"]
+        if record["replicates"] > 1 and None not in ci:
+            text += (f", {record['confidence']:.0%} CI [{ci[0]:.6g}, {ci[1]:.6g}] over the "
+                     f"replicates")
+        return text
+
+    if not record["hysteresis"]:
+        return ["hysteresis  no (width 0)", f"area        {value('area')}"]
+    return ["hysteresis  yes", f"width       {value('width')}", f"area        {value('area')}"]
+
+
+def _jumps_table(record):
+    """One row per jump (one replicate), or per direction and order summarised over the
+    replicates: where, how often, from and to."""
+    p, y = record["param"], record["observable"]
+    replicates = record["replicates"]
+    if replicates == 1:
+        jumps = record["jumps"]
+        heading = f"{_counted(len(jumps), 'jump', 'jumps')} in {y}"
+        if not jumps:
+            return [heading]
+        headings = ("direction", p, "from", "to", "size")
+        widths = (11, *_number_widths(headings[1:]))
+        lines = [f"{heading}:", _row(headings, widths)]
+        for j in jumps:
+            lines.append(_row((j["direction"], *(f"{j[k]:.6g}" for k in
+                                                 ("param", "from", "to", "size"))), widths)
+                         + ("   completed during the hold" if j["during_hold"] else ""))
+        return lines
+    found = record["jump_summary"]
+    heading = (f"{_counted(len(found), 'jump', 'jumps')} in {y} per replicate, over "
+               f"{replicates} replicates")
+    if not found:
+        return [heading]
+    level = f"{record['confidence']:.0%} CI"
+    headings = ("direction", f"mean {p}", level, "jumped", "mean from", "mean to", "mean size")
+    widths = (11, *_number_widths(headings[1:2]), 24, 10, *_number_widths(headings[4:]))
+    lines = [f"{heading}:", _row(headings, widths)]
+    for s in found:
+        ci = "-" if None in s["ci"] else "[{:.4g}, {:.4g}]".format(*s["ci"])
+        lines.append(_row((s["direction"], f"{s['mean']:.6g}", ci,
+                           f"{s['n_jumped']}/{replicates}",
+                           *(f"{s[k]:.6g}" for k in ("from", "to", "size"))), widths)
+                     + ("   completed during the hold" if s["during_hold"] else ""))
+    return lines
+
+
+def _by_rate_table(loops, p):
+    """One row per rate: the loop width and area, the first up- and down-jump."""
+    headings = ("rate", "width", "area", f"up-jump {p}", f"down-jump {p}")
+    widths = (12, *_number_widths(headings[1:]))
+    lines = [f"loops at {len(loops)} rates:", _row(headings, widths)]
+    for loop in sorted(loops, key=lambda loop: loop["rate"]):
+        first = {}
+        for s in loop["jump_summary"]:
+            if s["order"] == 0:
+                first[s["direction"]] = f"{s['mean']:.6g}"
+        lines.append(_row((f"{loop['rate']:.6g}", f"{loop['width']:.6g}",
+                           f"{loop['area']:.6g}", first.get("up", "-"),
+                           first.get("down", "-")), widths))
+    return lines
+
+
+def _scaling_table(scaling, p):
+    """The fit delay = C rate^alpha after each fold (theory alpha = 2/3)."""
+    headings = ("direction", f"fold {p}", "exponent", "stderr", "prefactor")
+    widths = (11, *_number_widths(headings[1:]))
+    lines = ["delay after the fold ~ C rate^alpha (theory: alpha = 2/3):",
+             _row(headings, widths)]
+    for s in scaling:
+        lines.append(_row((s["direction"], *(_optional(s[k]) for k in
+                                             ("fold", "exponent", "stderr", "prefactor"))),
+                          widths)
+                     + ("" if s["fold_source"] == "continuation"
+                        else "   fold fitted as the slow limit"))
+    return lines
+
+
 def _optional(value):
     """A number with ``:.6g``, or "-" for none."""
     return "-" if value is None else f"{value:.6g}"
@@ -995,6 +1224,74 @@ def _fold_curve_widths(curve, cusp, sigmas):
     return np.abs(folds[1] - folds[0])
 
 
-DEMO_SECTIONS = (_trajectories_section, _bifurcation_section, _fold_curve_section)
+DEMO_RATES = (0.001, 0.003, 0.01, 0.03)
+DEMO_LOOP_RATE = 0.03
+DEMO_SWEEP_POINTS = 500
+"""Ramp rates of h for the hysteresis figure: the loop of panel (g) is swept at
+DEMO_LOOP_RATE, panel (h) fits the delay after the folds over all of DEMO_RATES; samples per
+leg of each sweep (the jumps are located on a finer resampling anyway)."""
+
+
+def _hysteresis_section(out):
+    """``hysteresis.png``: (g) the loop swept by simulation over the equilibria, (h) the delay
+    of its jumps after the folds against the ramp rate."""
+    model = cp.load(DEFAULT_MODEL)
+    diagram = _sigma_diagrams().get(model.parameters["sigma"], "auto")  # the same as (c)
+    with _warnings_to_stderr():
+        scan = cp.hysteresis(model, "h", FIELD_RANGE, rates=DEMO_RATES,
+                             population="mean-field", diagram=diagram,
+                             n_points=DEMO_SWEEP_POINTS)
+    if len(scan.scaling) != 2:
+        raise ValueError(f"demo: expected the delay after both folds, got "
+                         f"{len(scan.scaling)} fits")
+    (loop,) = [loop for loop in scan.by_rate if math.isclose(loop.rate, DEMO_LOOP_RATE)]
+    return _two_panels(out, "hysteresis.png", partial(_loop_panel, loop),
+                       partial(_delay_panel, scan))
+
+
+def _loop_panel(loop, ax):
+    """Panel (g): the simulated loop at one rate over the continuation, the jumps past the
+    folds."""
+    loop.plot(ax=ax)
+    ax.set(xlabel="field h", ylabel="mean choice m",
+           title=f"(g) h swept up and back at rate {loop.rate:g}: a loop of width "
+                 f"{loop.width:.3f}")
+    ax.legend(loc="upper left", framealpha=0.95, edgecolor="none")
+    jumps = {j["direction"]: j for j in loop.jumps}
+    folds = sorted(loop.folds())
+    lines = [f"(g) Hysteresis loop by simulation: h swept from {FIELD_RANGE[0]:g} to "
+             f"{FIELD_RANGE[1]:g} and back at rate {loop.rate:g} (mean field)"]
+    for direction in ("up", "down"):
+        if direction in jumps:
+            j = jumps[direction]
+            lines.append(f"  {direction}-jump at h = {j['param']:+.4f}: m from "
+                         f"{j['from']:+.3f} to {j['to']:+.3f}")
+    lines.append(f"  loop width {loop.width:.4f}, area {loop.area:.4f}"
+                 if loop.hysteresis else "  no hysteresis loop")
+    if loop.hysteresis and len(folds) > 1:
+        lines.append(f"  wider than the bistable range of (c), {folds[-1] - folds[0]:.4f}: the "
+                     f"jumps lag the folds, see (h)")
+    return lines
+
+
+def _delay_panel(scan, ax):
+    """Panel (h): the delay of the jumps after the folds against the ramp rate, with the
+    fitted power law and the slope 2/3 of theory."""
+    _draw_delays(ax, scan.scaling)
+    ax.set_title("(h) the jumps lag the folds by δ ∝ r^(2/3)")
+    lines = ["(h) Delay of the jumps after the folds against the ramp rate r: "
+             "delta = C r^alpha",
+             _row(("rate", "loop width", "delay up", "delay down"), (8, 12, 12, 12))]
+    for i, loop in enumerate(scan.by_rate):
+        delays = [f"{s.delays[i]:.4f}" for s in scan.scaling]
+        lines.append(_row((f"{loop.rate:g}", f"{loop.width:.4f}", *delays), (8, 12, 12, 12)))
+    lines.append("  fitted exponent alpha = " + ", ".join(
+        f"{s.exponent:.3f} +- {s.stderr:.3f} ({s.direction})" for s in scan.scaling)
+        + "; theory 2/3 (Haberman 1979)")
+    return lines
+
+
+DEMO_SECTIONS = (_trajectories_section, _bifurcation_section, _fold_curve_section,
+                 _hysteresis_section)
 """Demo sections: each takes the output directory, writes its files and returns
 ``(paths written, summary lines)``."""

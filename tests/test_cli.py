@@ -1,5 +1,5 @@
 """The ``coupling`` command line: models, simulate, equilibria, continue, folds, attractors,
-demo, and its error reporting."""
+hysteresis, demo, and its error reporting."""
 
 import json
 import subprocess
@@ -16,6 +16,8 @@ BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
 CONTINUE_H = ["continue", "social-choice", *BISTABLE, "--param", "h", "--range", "-1", "1"]
 ATTRACTORS = ["attractors", "social-choice", *BISTABLE, "--population", "mean-field", "--seed",
               "1", "--t-end", "30"]
+HYSTERESIS = ["hysteresis", "social-choice", *BISTABLE, "--population", "mean-field",
+              "--param", "h", "--range", "-1", "1"]
 FOLDS_HJ = ["folds", "social-choice", "--set", "sigma=0", "--params", "h", "J",
             "--range1", "-1", "1", "--range2", "0.5", "2"]
 
@@ -276,6 +278,85 @@ def test_attractors_over_a_range_births_deaths_and_plot(tmp_path, capsys):
     assert death == ["death", lower[0], "0.5", "1"]
 
 
+def _fold_field(J=2.0):
+    """|h| at the folds of m = tanh(J m + h): where J (1 - m_f^2) = 1."""
+    m_f = np.sqrt(1 - 1 / J)
+    return J * m_f - np.arctanh(m_f)
+
+
+def test_hysteresis_summary_for_people(capsys):
+    """Swept slowly up and back across both folds (|h| = 0.5328), m jumps a little past
+    each: up near +0.557, down near -0.557, a loop of width 2 x 0.557."""
+    assert cli.main([*HYSTERESIS, "--rate", "0.01"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert captured.err == ""
+    assert "population  mean-field" in lines
+    assert "swept       h from -1 to 1 and back" in lines
+    assert any(line.startswith("ramp        continuous at rate 0.01, held ") for line in lines)
+    assert "hysteresis  yes" in lines
+    assert "folds       h = -0.53284, 0.53284 (continuation of the mean field)" in lines
+    assert any(line.startswith("rate check  quasi-static (") for line in lines)
+    header = lines.index("2 jumps in m:")
+    assert lines[header + 1].split() == ["direction", "h", "from", "to", "size"]
+    up, down = (line.split() for line in lines[header + 2:header + 4])
+    assert (up[0], down[0]) == ("up", "down") and len(lines) == header + 4
+    h_f = _fold_field()
+    assert h_f < float(up[1]) < 0.56 and -0.56 < float(down[1]) < -h_f
+    assert float(up[2]) < -0.5 < 0.9 < float(up[3]) and float(down[2]) > 0.5 > -0.9 > \
+        float(down[3])
+    (width,) = [line.split()[1] for line in lines if line.startswith("width ")]
+    assert float(width) == pytest.approx(float(up[1]) - float(down[1]), abs=1e-5)
+
+
+def test_hysteresis_json_plot_and_the_delay_law(tmp_path, capsys):
+    """Three rates: one jump each way per rate, past the folds by a delay that grows like
+    rate^(2/3) (the fit over so few, fast rates sits a little below 2/3)."""
+    path = tmp_path / "loop.png"
+    assert cli.main([*HYSTERESIS, "--rates", "0.03", "0.01", "0.02", "--plot", str(path),
+                     "--json"]) == 0
+    captured = capsys.readouterr()
+    record = _strict_json(captured.out)
+    assert captured.err == "" and path.read_bytes().startswith(b"\x89PNG")
+    assert (record["model"], record["population"], record["param"]) == \
+        ("social-choice", "mean-field", "h")
+    assert record["parameters"] == {"beta": 1.0, "J": 2.0, "h": 0.0, "sigma": 0.0}
+    assert (record["ramp"], record["rate"], record["hysteresis"]) == ("continuous", 0.01, True)
+    h_f = _fold_field()
+    assert record["folds"] == pytest.approx([-h_f, h_f], abs=1e-8)
+    for loop in [record, *record["by_rate"]]:
+        up, down = loop["jumps"]
+        assert (up["direction"], down["direction"]) == ("up", "down")
+        assert h_f < up["param"] < 0.6 and -0.6 < down["param"] < -h_f
+        assert up["from"] < -0.5 < 0.9 < up["to"] and down["from"] > 0.5 > -0.9 > down["to"]
+        assert up["size"] == pytest.approx(up["to"] - up["from"])
+        assert loop["width"] == pytest.approx(up["param"] - down["param"])
+    assert sorted(loop["rate"] for loop in record["by_rate"]) == [0.02, 0.03]
+    sweep = record["sweep"]
+    assert set(sweep) == {"t", "h", "phase", "m", "adopters"}
+    assert len(sweep["m"]) == 1 and len(sweep["m"][0]) == len(sweep["t"]) == len(sweep["h"])
+    assert [s["direction"] for s in record["scaling"]] == ["up", "down"]
+    for s in record["scaling"]:
+        assert 0.6 < s["exponent"] < 2 / 3 and 0 < s["stderr"] < 0.01
+        assert s["rates"] == [0.01, 0.02, 0.03] and abs(s["fold"]) == pytest.approx(h_f)
+
+
+def test_hysteresis_reports_a_rate_dominated_loop_on_one_warning_line(capsys):
+    """A staircase of 20 levels of 0.2 per leg sweeps at an effective rate 0.5, too fast:
+    the jumps come at the first levels past the folds, at +-0.8 instead of +-0.53."""
+    assert cli.main([*HYSTERESIS, "--settle", "0.2", "--steps", "20"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert any(line.startswith("ramp        staircase of 20 levels x 0.2 per leg (effective "
+                               "rate 0.5), held ") for line in lines)
+    assert any(line.startswith("rate check  rate-dominated (") for line in lines)
+    header = lines.index("2 jumps in m:")
+    assert [line.split()[:2] for line in lines[header + 2:]] == [["up", "0.8"],
+                                                                 ["down", "-0.8"]]
+    (warning,) = captured.err.splitlines()
+    assert warning.startswith("coupling: warning: the loop is rate-dominated")
+
+
 @pytest.mark.parametrize("argv, culprit", [
     (["simulate", "no-such-model"], "no-such-model"),
     (["simulate", "social-choice", "--set", "betta=2"], "betta"),
@@ -330,6 +411,19 @@ def test_attractors_over_a_range_births_deaths_and_plot(tmp_path, capsys):
      "--values"),
     (["attractors", "social-choice", "--samples", "0"], "--samples"),
     (["attractors", "social-choice", "--t-end", "0"], "--t-end"),
+    ([*HYSTERESIS, "--rate", "0.1", "--settle", "1"], "--settle"),
+    ([*HYSTERESIS, "--rate", "0.1", "--rates", "1", "2", "3"], "--rates"),
+    ([*HYSTERESIS, "--rate", "0"], "--rate"),
+    ([*HYSTERESIS, "--rate", "-0.1"], "--rate"),
+    ([*HYSTERESIS, "--rates", "0.01", "0.02"], "--rates"),
+    ([*HYSTERESIS, "--rates", "0.01", "0.02", "0.01"], "--rates"),
+    ([*HYSTERESIS, "--steps", "10"], "--steps"),
+    ([*HYSTERESIS, "--settle", "1", "--steps", "1"], "--steps"),
+    ([*HYSTERESIS, "--replicates", "0"], "--replicates"),
+    ([*HYSTERESIS, "--replicates", "3"], "mean-field"),
+    (["hysteresis", "social-choice", "--param", "betta", "--range", "-1", "1"], "betta"),
+    (["hysteresis", "social-choice", "--param", "h", "--range", "1", "-1"], "--range"),
+    (["hysteresis", "social-choice", "--range", "-1", "1"], "--param"),
     (["equilibria", "no-such-model"], "no-such-model"),
     (["simulate"], "model"),
     (["frobnicate"], "frobnicate"),
@@ -357,7 +451,7 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert cli.main(["demo", "--out", str(out)]) == 0
     summary = out / "summary.txt"
-    for name in ("trajectories.png", "bifurcation.png", "fold_curve.png"):
+    for name in ("trajectories.png", "bifurcation.png", "fold_curve.png", "hysteresis.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
@@ -388,8 +482,25 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     for sigma, width in zip(cli.DEMO_SIGMAS, widths):
         assert abs(float(table[sigma][0]) - width) < 2e-4
         assert abs(float(table[sigma][1]) - width) < 1e-4
+    # (g): the loop at the demo's rate is wider than the bistable range of (c), by the delays
+    loop = sections["(g)"]
+    assert f"and back at rate {cli.DEMO_LOOP_RATE:g} (mean field)" in loop[0]
+    (up,), (down,) = ([float(line.split()[4].rstrip(":")) for line in loop
+                       if line.startswith(f"  {d}-jump at h = ")] for d in ("up", "down"))
+    assert 0.159976 < up < 0.3 and -0.3 < down < -0.159976
+    (width,) = [line for line in loop if line.startswith("  loop width ")]
+    assert float(width.split()[2].rstrip(",")) == pytest.approx(up - down, abs=2e-4)
+    assert "wider than the bistable range of (c), 0.3200: the jumps lag" in loop[-1]
+    # (h): the delay after the folds grows with the rate, like rate^(2/3)
+    delays = [[float(v) for v in line.split()] for line in sections["(h)"][2:-1]]
+    assert [row[0] for row in delays] == list(cli.DEMO_RATES)
+    assert all(np.diff([row[2] for row in delays]) > 0)
+    exponents = sections["(h)"][-1].split("alpha = ")[1]
+    assert [float(e.split(" +- ")[0]) for e in exponents.split(", ")] == \
+        pytest.approx([2 / 3, 2 / 3], abs=0.03)
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "summary.txt" in printed
+    assert "hysteresis.png" in printed
 
 
 def test_python_dash_m_runs_the_command_line():
