@@ -16,7 +16,7 @@ from ._errors import DeclarationError, SimulationError
 from .analysis._attractors import Attractor, Attractors, attractors
 from .analysis._continuation import continuation
 from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
-from .analysis._early_warning import EarlyWarning, early_warning
+from .analysis._early_warning import EarlyWarning, ReplicateEarlyWarning, early_warning
 from .analysis._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
@@ -61,6 +61,7 @@ __all__ = [
     "PathDependence",
     "Ramp",
     "RateWarning",
+    "ReplicateEarlyWarning",
     "Response",
     "Share",
     "SimulationError",

@@ -38,6 +38,7 @@ EXPECTED = [
     "PathDependence",
     "Ramp",
     "RateWarning",
+    "ReplicateEarlyWarning",
     "Response",
     "Share",
     "SimulationError",
