@@ -323,3 +323,32 @@ def test_bad_histories_are_named():
     with pytest.raises(ValueError, match="inside the end"):
         path_dependence(model, {"a": {"schedule": {"h": [(9, 0.1)]}},
                                 "b": {"schedule": {"h": [(1, 0.1)]}}}, t_end=10.0)
+
+
+class _Sampled:
+    """A finished run of a given periodic signal, sampled at the times t."""
+
+    status, success = 0, True
+
+    def __init__(self, t, series):
+        self.t, self.series = t, series
+
+    def __getitem__(self, name):
+        return self.series[name]
+
+
+def test_one_relaxation_oscillation_is_one_attractor_however_it_is_sampled():
+    """A relaxation oscillation jumps far faster than the output spacing: its period means
+    depend on where the samples fall. Runs on the same cycle sampled at different phases
+    must still be one attractor (same period and section crossing)."""
+    from coupling.analysis._attractors import deterministic_groups
+
+    period = 4.39
+    runs = []
+    for offset in (0.0, 0.05, 0.09):
+        t = np.arange(0.0, 60.0, 0.12) + offset
+        phase = 2 * np.pi * t / period
+        runs.append(_Sampled(t, {"X": np.tanh(50 * np.sin(phase)), "y": np.cos(phase)}))
+    groups = deterministic_groups(runs, names=["X", "y"], tail=0.5, tol=1e-2)
+    assert list(groups.labels) == [0, 0, 0] and groups.endings[0].kind == "cycle"
+    assert groups.endings[0].period == pytest.approx(period, rel=1e-2)

@@ -770,10 +770,23 @@ class Ending:
     period: float = None
     minimum: np.ndarray = None         # extremes over a period (cycles)
     maximum: np.ndarray = None
+    section: np.ndarray = None         # cycles: the state where the orbit crosses a section
 
     @property
     def features(self):
         return np.concatenate([self.low, self.state, self.high])
+
+    def same(self, other, scale, tol):
+        """Whether two endings are the same attractor, to ``tol`` of the scale: cycles by
+        their period and section crossing (interpolated on the smoothest observable, so it
+        does not depend on where the output samples fall on the fast parts of a relaxation
+        oscillation, as period means do), other ends by their features."""
+        if other.kind != self.kind:
+            return False
+        if self.section is None:
+            return feature_distance(self.features, other.features, scale) <= tol
+        return (feature_distance(self.section, other.section, scale) <= tol
+                and abs(self.period - other.period) <= tol * self.period)
 
 
 @dataclass
@@ -837,11 +850,11 @@ def _cycle(W, tw, amplitude, scale, tol):
         same = np.max(np.abs(states[q:] - states[:-q]) / scale) <= tol
         returns = crossings[q:] - crossings[:-q]
         if same and np.ptp(returns) <= tol * returns.mean():
-            return _cycle_ending(W, tw, float(returns.mean()))
+            return _cycle_ending(W, tw, float(returns.mean()), states[-q:].mean(axis=0))
     return None
 
 
-def _cycle_ending(W, tw, period):
+def _cycle_ending(W, tw, period, section):
     """Time mean and standard deviation (trapezoid) over the last period, whose features
     are mean -/+ sd: integrals, insensitive to where the output samples fall on fast
     segments. The extremes are the sampled ones."""
@@ -853,7 +866,7 @@ def _cycle_ending(W, tw, period):
     mean = trapezoid(values, t, axis=0) / period
     sd = np.sqrt(trapezoid((values - mean) ** 2, t, axis=0) / period)
     return Ending("cycle", mean, mean - sd, mean + sd, period,
-                  values.min(axis=0), values.max(axis=0))
+                  values.min(axis=0), values.max(axis=0), section)
 
 
 def deterministic_groups(runs, *, names, tail, tol, scale=None):
@@ -866,9 +879,7 @@ def deterministic_groups(runs, *, names, tail, tol, scale=None):
             continue
         ending = describe(run, names, scale=scale, tail=tail, tol=tol)
         for g, other in enumerate(endings):
-            if other.kind == ending.kind and feature_distance(other.features,
-                                                              ending.features,
-                                                              scale) <= tol:
+            if other.same(ending, scale, tol):
                 labels[r] = g
                 break
         else:
