@@ -1068,16 +1068,20 @@ def _plot(loop, name, ax):
 
 def _direction_arrows(ax, p, y, cuts, color):
     """An arrowhead in the middle (in the parameter) of each stretch of a leg between its
-    ends and jumps, pointing along the sweep."""
+    ends and jumps, pointing along the sweep: from the mean of the leg over the 2 % of its
+    samples before the middle to the mean over the 2 % after (noise does not turn it)."""
     if p.size < 4:
         return
     edges = np.sort(np.concatenate([[p[0], p[-1]], cuts]))
+    half = max(1, p.size // 50)
     for a, b in itertools.pairwise(edges):
         i = int(np.argmin(np.abs(p - (a + b) / 2)))
-        k = min(i + 1, p.size - 1)
-        i = k - 1
-        ax.annotate("", xy=(p[k], y[k]), xytext=(p[i], y[i]),
-                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0,
+        i = min(max(i, half), p.size - 1 - half)
+        tail = np.array([p[i - half], y[i - half:i + 1].mean()])
+        head = np.array([p[i + half], y[i:i + half + 1].mean()])
+        # a head outlined in black (it sits on lines of its own colour), with no visible tail
+        ax.annotate("", xy=head, xytext=head - 1e-3 * (head - tail),
+                    arrowprops={"arrowstyle": "-|>", "fc": color, "ec": "black", "lw": 0.6,
                                 "mutation_scale": 16}, zorder=4)
 
 
