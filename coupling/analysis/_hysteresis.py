@@ -55,6 +55,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
+from ..results import _jsonable
+
 AIRY_ZERO = 2.338107410459767  # Ω: Ai(-Ω) = 0, the blow-up time of ξ' = s + ξ²
 HOLD_SAMPLES = 20
 REFINE_SAMPLES = 1001
@@ -233,13 +235,13 @@ class HysteresisLoop:
             "steps": self.steps, "hold": _float(self.hold),
             "population": self.population if isinstance(self.population, int)
             else str(self.population),
-            "replicates": self.replicates, "seed": _plain(self.seed),
+            "replicates": self.replicates, "seed": _jsonable(self.seed),
             "hysteresis": bool(self.hysteresis), "width": _float(self.width),
-            "area": _float(self.area), "widths": _plain(self.widths),
-            "areas": _plain(self.areas), "width_ci": _plain(self.width_ci),
-            "area_ci": _plain(self.area_ci), "confidence": self.confidence,
-            "window": _float(self.window), "loops": _plain(self.loops),
-            "jumps": _plain(self.jumps), "jump_summary": _plain(self.jump_summary),
+            "area": _float(self.area), "widths": _jsonable(self.widths),
+            "areas": _jsonable(self.areas), "width_ci": _jsonable(self.width_ci),
+            "area_ci": _jsonable(self.area_ci), "confidence": self.confidence,
+            "window": _float(self.window), "loops": _jsonable(self.loops),
+            "jumps": _jsonable(self.jumps), "jump_summary": _jsonable(self.jump_summary),
             "relaxation_rate": _float(self.relaxation_rate),
             "relaxation_source": self.relaxation_source, "lag": _float(self.lag),
             "delay_estimate": _float(self.delay_estimate),
@@ -1088,15 +1090,3 @@ def _direction_arrows(ax, p, y, cuts, color):
 # ---------------------------------------------------------------------- plain types
 def _float(x):
     return None if x is None else float(x)
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
