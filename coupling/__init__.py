@@ -22,11 +22,14 @@ from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
 from .analysis._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
 from .analysis._path_dependence import PathDependence, path_dependence
+from .analysis._timescales import (TimescaleComparison, TimescaleDiagnostics, compare_timescales,
+                                   timescale_diagnostics)
 from .dynamics._common import Ramp
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
 from .model._model import Model
+from .model._reduce import reduce
 from .model._rules import (ODE, Choice, Local, Macro, Map, Mean, MeanField, Response, Share,
                            Statistic, Step, Variance, logit)
 from .results import Trajectory
@@ -68,11 +71,14 @@ __all__ = [
     "SpecialPoint",
     "Statistic",
     "Step",
+    "TimescaleComparison",
+    "TimescaleDiagnostics",
     "Trajectory",
     "Uniform",
     "Variance",
     "attractors",
     "catalog",
+    "compare_timescales",
     "continuation",
     "early_warning",
     "equilibria",
@@ -83,6 +89,8 @@ __all__ = [
     "logit",
     "path_dependence",
     "read_model",
+    "reduce",
     "simulate",
+    "timescale_diagnostics",
     "write_model",
 ]

@@ -1,7 +1,8 @@
 """The ``coupling`` command line: list the catalogue, simulate a model, find its equilibria,
 continue them in a parameter, continue their folds in two, find its attractors and their basin
 fractions (over a parameter range: with their births and deaths), sweep a parameter up and
-back down to measure its hysteresis loop, run the demo.
+back down to measure its hysteresis loop, compare the full model with its slow reduction at
+several timescales, run the demo.
 
 Examples
 --------
@@ -19,6 +20,7 @@ Examples
     coupling hysteresis social-choice --set J=2 --param h --range -1 1 --rates 0.001 0.003 0.01
     coupling hysteresis social-choice --set J=2 --population 500 --param h --range -1 1 \\
         --settle 2 --steps 50 --replicates 5 --seed 1 --plot loop.png
+    coupling timescales slow-feedback --eps 0.1 0.01 0.001 --t-end 30 --plot timescales.png
     coupling demo --out coupling-demo
 """
 
@@ -200,6 +202,21 @@ def _parser():
     sweep.add_argument("--json", action="store_true",
                        help="print the loop as a JSON document only")
     sweep.set_defaults(run=_hysteresis)
+
+    timescales = commands.add_parser("timescales",
+                                     help="the full model at several eps against its slow "
+                                          "reduction: errors, order, periods, separation")
+    _add_model_arguments(timescales)
+    timescales.add_argument("--eps", required=True, nargs="+", type=_positive, metavar="EPS",
+                            help="values of the timescale eps (one or more)")
+    timescales.add_argument("--t-end", type=_positive, default=50.0, metavar="T",
+                            help="length of each run (default 50)")
+    timescales.add_argument("--plot", metavar="FILE",
+                            help="save the fast-slow phase plane and the error against eps "
+                                 "to FILE")
+    timescales.add_argument("--json", action="store_true",
+                            help="print the comparison as a JSON document only")
+    timescales.set_defaults(run=_timescales)
 
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
@@ -700,6 +717,27 @@ def _hysteresis(args):
         print(json.dumps(record, allow_nan=False))
     else:
         print(_hysteresis_summary(record))
+    return 0
+
+
+def _timescales(args):
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    comparison = cp.compare_timescales(model, args.eps, t_end=args.t_end,
+                                       population=population, seed=args.seed)
+    if args.plot:
+        plt = _pyplot()
+        figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
+        comparison.plot_phase_plane(ax=left)
+        comparison.plot_errors(ax=right)
+        _save_figure(figure, args.plot)
+    record = _plain({**comparison.to_dict(), "parameters": model.parameters,
+                     "population": _population_name(population), "t_end": args.t_end})
+    if args.json:
+        print(json.dumps(record, allow_nan=False))
+    else:
+        print("\n".join(_header(model.name, model.parameters, _population_name(population))
+                        + [comparison.summary()]))
     return 0
 
 
@@ -1291,7 +1329,55 @@ def _delay_panel(scan, ax):
     return lines
 
 
+FAST_SLOW_MODEL = "slow-feedback"
+FAST_SLOW_SETTINGS = {"x0": 0.9}  # the units start on the upper attracting branch
+FAST_SLOW_EPS = (0.03, 0.01, 0.003, 0.001)
+FAST_SLOW_T_END = 15.0
+
+
+def _timescales_section(out):
+    """``timescales.png``: (i) the fast-slow phase plane of a relaxation oscillation, (j) the
+    full model's distance to its slow reduction against eps."""
+    model = cp.load(FAST_SLOW_MODEL, **FAST_SLOW_SETTINGS)
+    comparison = cp.compare_timescales(model, FAST_SLOW_EPS, t_end=FAST_SLOW_T_END)
+    return _two_panels(out, "timescales.png", partial(_phase_plane_panel, comparison),
+                       partial(_timescale_error_panel, comparison))
+
+
+def _phase_plane_panel(comparison, ax):
+    """Panel (i): critical manifold, reduced and full runs in the (y, X) plane."""
+    comparison.plot_phase_plane(ax=ax)
+    ax.set_title("(i) relaxation oscillation on the critical manifold")
+    folds = comparison.manifold.folds() if comparison.manifold is not None else []
+    lines = [f"(i) Fast/slow: {FAST_SLOW_MODEL} (units relax on eps, the macro y on 1), "
+             "against its slow reduction (eps -> 0)",
+             "  folds of the critical manifold at y = "
+             + ", ".join(f"{p.param:+.4f} (X = {p.state['X']:+.4f})" for p in folds),
+             f"  reduced run: {comparison.folds.size} jumps at the folds, period "
+             f"{comparison.period_reduced:.4f}"]
+    return lines
+
+
+def _timescale_error_panel(comparison, ax):
+    """Panel (j): sup-norm error against eps before the first fold, periods per eps."""
+    comparison.plot_errors(ax=ax)
+    ax.set_title("(j) full against reduced: O(eps) before the first fold")
+    widths = (10, 12, 12, 10, 14)
+    lines = ["(j) Full model against the reduction (sup-norm over t past the initial layer "
+             "and before the first fold)",
+             _row(("eps", "error y", "error X", "period", "period shift"), widths)]
+    for i, eps in enumerate(comparison.eps):
+        lines.append(_row((f"{eps:g}", f"{comparison.error_macro[i]:.3e}",
+                           f"{comparison.error_aggregates[i]:.3e}",
+                           f"{comparison.period[i]:.4f}",
+                           f"{comparison.period[i] - comparison.period_reduced:+.4f}"), widths))
+    lines.append(f"  fitted order: y {comparison.order_macro:.2f}, X "
+                 f"{comparison.order_aggregates:.2f} (theory 1); period shift ~ eps^"
+                 f"{comparison.order_period:.2f} (theory 2/3: the jumps lag the folds)")
+    return lines
+
+
 DEMO_SECTIONS = (_trajectories_section, _bifurcation_section, _fold_curve_section,
-                 _hysteresis_section)
+                 _hysteresis_section, _timescales_section)
 """Demo sections: each takes the output directory, writes its files and returns
 ``(paths written, summary lines)``."""

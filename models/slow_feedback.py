@@ -11,7 +11,8 @@ and the macro variable integrates the activity with a leak and a drive c (a poli
 
 For J > 1 the fast population is bistable (its critical manifold is S-shaped) and the slow
 feedback drives it around the hysteresis loop: relaxation oscillations, born in Hopf
-bifurcations. For identical units (σ = 0) the equilibrium is x = X with
+bifurcations. Every unit starts at x0 (default 0, the repelling middle of the S when
+y = 0). For identical units (σ = 0) the equilibrium is x = X with
 X = tanh(J X + y), y = (c - k X)/b, and its Jacobian is
 [[(-1 + J s)/ε, s/ε], [-k, -b]] with s = 1 - X². The Hopf points, where the trace
 vanishes with a positive determinant, are therefore at
@@ -39,10 +40,11 @@ def build():
     return cp.Model(
         name=NAME,
         description=SUMMARY,
-        parameters={"J": 2.0, "k": 0.5, "b": 0.2, "c": 0.05, "sigma": 0.3, "eps": 1e-3},
+        parameters={"J": 2.0, "k": 0.5, "b": 0.2, "c": 0.05, "sigma": 0.3, "eps": 1e-3,
+                    "x0": 0.0},
         policy=("c",),
         traits={"a": cp.Normal(0.0, "sigma")},
-        micro=cp.ODE(rhs={"x": "-x + tanh(J*X_seen + a + y_seen)"}, initial={"x": 0.0}),
+        micro=cp.ODE(rhs={"x": "-x + tanh(J*X_seen + a + y_seen)"}, initial={"x": "x0"}),
         aggregates={"X": "x"},
         context={"X_seen": "X", "y_seen": "y"},
         macro={"y": cp.Macro("-k*X - b*y + c", 0.0)},

@@ -451,7 +451,8 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert cli.main(["demo", "--out", str(out)]) == 0
     summary = out / "summary.txt"
-    for name in ("trajectories.png", "bifurcation.png", "fold_curve.png", "hysteresis.png"):
+    for name in ("trajectories.png", "bifurcation.png", "fold_curve.png", "hysteresis.png",
+                 "timescales.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
@@ -498,9 +499,47 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     exponents = sections["(h)"][-1].split("alpha = ")[1]
     assert [float(e.split(" +- ")[0]) for e in exponents.split(", ")] == \
         pytest.approx([2 / 3, 2 / 3], abs=0.03)
+    # (i): the folds of the critical manifold, continued in the frozen y; the same y as the
+    # reduced run's jumps (slow-feedback's jumps at y = -0.47266..., tests/test_timescales.py)
+    (folds,) = [line for line in sections["(i)"] if "folds of the critical manifold" in line]
+    assert folds.count("y = ") == 1 and "-0.4727 (X = +0.6898)" in folds
+    # (j): O(eps) before the first fold, period shift like eps^(2/3)
+    rows = [line.split() for line in sections["(j)"][2:2 + len(cli.FAST_SLOW_EPS)]]
+    errors = [float(row[1]) for row in rows]
+    assert errors == sorted(errors, reverse=True)
+    orders = sections["(j)"][-1]
+    assert float(orders.split("y ")[1].split(",")[0]) == pytest.approx(1.0, abs=0.1)
+    assert float(orders.split("eps^")[1].split(" ")[0]) == pytest.approx(2 / 3, abs=0.06)
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "summary.txt" in printed
-    assert "hysteresis.png" in printed
+    assert "hysteresis.png" in printed and "timescales.png" in printed
+
+
+TIMESCALES = ["timescales", "slow-feedback", "--set", "c=0.3", "--set", "x0=0.9",
+              "--t-end", "10"]
+
+
+def test_timescales_summary_json_and_plot(tmp_path, capsys):
+    """A stable equilibrium, no fold: the full runs converge to the reduced one at O(eps)."""
+    assert cli.main([*TIMESCALES, "--eps", "0.1", "0.01", "0.001"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "model       slow-feedback" in lines
+    (order,) = [line for line in lines if line.startswith("fitted order of convergence")]
+    assert float(order.split("macro ")[1].split(",")[0]) == pytest.approx(1.0, abs=0.05)
+    path = tmp_path / "timescales.png"
+    assert cli.main([*TIMESCALES, "--eps", "0.01", "0.001", "--json", "--plot",
+                     str(path)]) == 0
+    captured = capsys.readouterr()
+    record = _strict_json(captured.out)
+    assert captured.err == "" and path.read_bytes().startswith(b"\x89PNG")
+    assert record["eps"] == [0.01, 0.001] and record["separated"] == [True, True]
+    assert record["period"] == [None, None] and record["folds"] == []
+    assert record["model"] == "slow-feedback" and record["t_end"] == 10
+
+
+def test_timescales_needs_eps(capsys):
+    assert cli.main(["timescales", "slow-feedback"]) == 2
+    assert "--eps" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_command_line():

@@ -121,7 +121,9 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     population = model.population if population is None else _check_population(population)
     problem = EquilibriumProblem(model, population, seed)
     box = _bounds(problem, bounds)
-    if len(box) == 1:
+    if not box:  # nothing couples back: the micro equilibrium of the fixed context
+        points = [np.zeros(0)]
+    elif len(box) == 1:
         points = _scan(problem, box[0], grid)
     else:
         points = _multistart(problem, box, starts)
@@ -136,8 +138,9 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
             continue
         found.append((u, residual))
     result = Equilibria(_describe(problem, u, r) for u, r in found)
-    key = problem.coupling_names[0]
-    result.sort(key=lambda e: e[key])
+    if problem.coupling_names:
+        key = problem.coupling_names[0]
+        result.sort(key=lambda e: e[key])
     return result
 
 

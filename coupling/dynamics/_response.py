@@ -29,7 +29,16 @@ class FixedPointTracker:
     def __init__(self, system, *, tol=1e-12, max_iter=30):
         self.system = system
         self.tol, self.max_iter = tol, max_iter
-        self.X = None
+        self._X = self.last = None
+
+    @property
+    def X(self):
+        """The accepted fixed point on the tracked branch."""
+        return self._X
+
+    @X.setter
+    def X(self, value):
+        self._X = self.last = value
 
     def phi(self, y, X):
         s = self.system
@@ -78,11 +87,11 @@ class FixedPointTracker:
         def rhs(tau, X):
             return self.phi(y, X)[0] - X
 
-        def settled(tau, X):
-            return np.max(np.abs(rhs(tau, X))) - 1e-10
+        def settled(tau, X):  # close enough for Newton to finish the job
+            return np.max(np.abs(rhs(tau, X))) - 1e-7
 
         settled.terminal = True
-        sol = solve_ivp(rhs, (0.0, 1e4), np.asarray(X0, float), rtol=1e-10, atol=1e-12,
+        sol = solve_ivp(rhs, (0.0, 1e4), np.asarray(X0, float), rtol=1e-8, atol=1e-10,
                         events=settled)
         if sol.status != 1:
             raise BranchLost("the fast dynamics did not settle")
@@ -103,12 +112,15 @@ class FixedPointTracker:
         return np.max(np.abs(self.phi(y, np.asarray(X0, float))[0] - X0)) < 1e-3
 
     def follow(self, y):
-        """The fixed point on the tracked branch at y (raises BranchLost at a fold)."""
-        X, Z, ctx, stable = self.newton(y, self.X)
+        """The fixed point on the tracked branch at y (raises BranchLost at a fold).
+
+        Newton starts from the last fixed point found (a nearby stage of the same step)."""
+        X, Z, ctx, stable = self.newton(y, self.X if self.last is None else self.last)
         if not stable:
             raise BranchLost("the tracked fixed point became repelling")
         if np.max(np.abs(X - self.X)) > 0.25 * (1 + np.max(np.abs(self.X))):
             raise BranchLost("Newton left the tracked branch")
+        self.last = X
         return X, Z, ctx
 
     def jump(self, t, y, recorder, drift=None):
