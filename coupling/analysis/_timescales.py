@@ -79,7 +79,8 @@ def timescale_diagnostics(model, state=None, *, population=None, seed=None, time
     model : Model
     state : Trajectory, Equilibrium or ndarray, optional
         A run (its micro snapshot nearest to ``time``, default the last one), an equilibrium,
-        or the flat state u = (x, y). Default: the model's initial state.
+        or the flat state u = (x, y). Default: the model's initial state. The Jacobian is
+        taken at the model's parameter values.
     population, seed
         As for :func:`~coupling.simulate` (a Trajectory brings its own).
     time : float, optional
@@ -98,9 +99,12 @@ def timescale_diagnostics(model, state=None, *, population=None, seed=None, time
     >>> f"{d.fast[0].real:.0f}", f"{d.slow[0].real:.3f}", f"{d.ratio:.1e}", d.attracting
     ('-793', '-0.265', '3.3e-04', True)
     """
+    from ..model._model import _check_population
+
     if isinstance(state, Trajectory):
         population = state.population if population is None else population
         seed = state.seed if seed is None else seed
+    population = model.population if population is None else _check_population(population)
     problem = EquilibriumProblem(model, population=population, seed=seed)
     u = _flat_state(problem.system, state, time)
     return _diagnose(problem, u, count)
@@ -307,6 +311,9 @@ def compare_timescales(model, eps, *, t_end=50.0, population=None, seed=None, n_
     if model.time == "discrete":
         raise DeclarationError("a discrete-time model has no fast timescale to compare",
                                level="micro")
+    from ..model._model import _check_population
+
+    population = model.population if population is None else _check_population(population)
     eps = np.atleast_1d(np.asarray(eps, dtype=float))
     if eps.ndim != 1 or not eps.size or not np.all(eps > 0):
         raise ValueError(f"eps must be one or more positive numbers, got {eps.tolist()}")
