@@ -25,6 +25,7 @@ from .analysis._path_dependence import PathDependence, path_dependence
 from .analysis._timescales import (TimescaleComparison, TimescaleDiagnostics, compare_timescales,
                                    timescale_diagnostics)
 from .dynamics._common import Ramp
+from .dynamics._events import Event
 from .dynamics._simulate import simulate
 from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
 from .model._files import read_model, write_model
@@ -49,6 +50,7 @@ __all__ = [
     "EarlyWarning",
     "Equilibria",
     "Equilibrium",
+    "Event",
     "Fixed",
     "FoldCurve",
     "HysteresisLoop",

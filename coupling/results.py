@@ -8,6 +8,7 @@ import numpy as np
 STATUS_MESSAGES = {
     0: "The run reached the final time.",
     1: "The run stopped at an equilibrium.",
+    2: "The run stopped at a terminal event.",
     -1: "The run failed.",
 }
 
@@ -34,8 +35,14 @@ class Trajectory:
     jumps : list of dict
         Discontinuities the simulator went through: response fixed points that vanished at a
         fold, with the time and the aggregates before and after.
+    events : dict
+        The zero crossings of the ``events`` of :func:`simulate`: for each event name a dict
+        with "t" (the crossing times) and one array per macro variable, aggregate and
+        context variable at those times (``pandas.DataFrame(run.events[name])`` is a
+        table of them).
     status : int
-        0 reached the final time, 1 stopped at an equilibrium, -1 failed (see ``message``).
+        0 reached the final time, 1 stopped at an equilibrium, 2 stopped at a terminal
+        event, -1 failed (see ``message``).
     message : str
         What happened, with the time and variable on failure.
     model, parameters, population, seed, method, time : metadata
@@ -58,6 +65,7 @@ class Trajectory:
     weights: np.ndarray = None
     traits: dict = field(default_factory=dict)
     jumps: list = field(default_factory=list)
+    events: dict = field(default_factory=dict)
     status: int = 0
     message: str = STATUS_MESSAGES[0]
     model: str = ""
@@ -110,7 +118,8 @@ class Trajectory:
         return plot_trajectory(self, variables, ax=ax, label=label, **kwargs)
 
     def to_dataframe(self):
-        """A pandas DataFrame indexed by time with one column per observable."""
+        """A pandas DataFrame indexed by time with one column per observable (the events are
+        in ``events``; ``pandas.DataFrame(run.events[name])`` tabulates one)."""
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
@@ -152,6 +161,11 @@ class Trajectory:
                 meta["traits"] = list(value)
             elif f.name == "jumps":
                 meta["jumps"] = [_jsonable(j) for j in value]
+            elif f.name == "events":
+                for name, columns in value.items():
+                    for column, v in columns.items():
+                        arrays[f"event:{name}:{column}"] = v
+                meta["events"] = {name: list(columns) for name, columns in value.items()}
             else:
                 meta[f.name] = _jsonable(value)
         arrays["__meta__"] = np.array(json.dumps(meta))
@@ -165,6 +179,8 @@ class Trajectory:
             meta = json.loads(str(data["__meta__"]))
             kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data.files}
             kwargs["traits"] = {n: data[f"trait:{n}"] for n in meta.pop("traits")}
+            kwargs["events"] = {name: {c: data[f"event:{name}:{c}"] for c in columns}
+                                for name, columns in meta.pop("events", {}).items()}
         for name in ("macro_names", "aggregate_names", "context_names", "scheduled_names",
                      "micro_names"):
             meta[name] = tuple(meta[name])

@@ -23,6 +23,7 @@ EXPECTED = [
     "EarlyWarning",
     "Equilibria",
     "Equilibrium",
+    "Event",
     "Fixed",
     "FoldCurve",
     "HysteresisLoop",

@@ -143,11 +143,7 @@ class Recorder:
 
     def record(self, t, Z, y, evaluated=None):
         s = self.system
-        X, local, ctx = evaluated if evaluated is not None else s.evaluate(y, Z)
-        aggregates = [X[s.global_aggregates.index(n)] if n in s.global_aggregates
-                      else float(np.mean(local[n])) for n in s.aggregate_names]
-        context = [float(np.average(np.broadcast_to(ctx[n], (s.size,)), weights=s.weights))
-                   if np.ndim(ctx[n]) else float(ctx[n]) for n in s.context_names]
+        aggregates, context = observables(s, y, Z, evaluated)
         scheduled = [s.params[n] for n in self.schedule.names]
         self.times.append(t)
         self.rows.append((np.array(y, dtype=float), aggregates, context, scheduled))
@@ -155,7 +151,8 @@ class Recorder:
             self.micro.append(np.array(Z, dtype=float))
             self.micro_t.append(t)
 
-    def trajectory(self, *, status=0, message=None, method, final_Z=None, stats=None):
+    def trajectory(self, *, status=0, message=None, method, final_Z=None, stats=None,
+                   events=None):
         s = self.system
         m = len(s.macro_names)
         T = len(self.times)
@@ -190,7 +187,19 @@ class Recorder:
             parameters=dict(self.schedule.base),
             population="mean-field" if s.mean_field else s.size,
             seed=s.seed_sequence.entropy, method=method, time=model.time,
-            stats=dict(stats or {}))
+            stats=dict(stats or {}), events=dict(events or {}))
+
+
+def observables(system, y, Z, evaluated=None):
+    """The aggregates and context variables as recorded: network-local aggregates and
+    per-unit context variables as (weighted) population means."""
+    s = system
+    X, local, ctx = evaluated if evaluated is not None else s.evaluate(y, Z)
+    aggregates = [X[s.global_aggregates.index(n)] if n in s.global_aggregates
+                  else float(np.mean(local[n])) for n in s.aggregate_names]
+    context = [float(np.average(np.broadcast_to(ctx[n], (s.size,)), weights=s.weights))
+               if np.ndim(ctx[n]) else float(ctx[n]) for n in s.context_names]
+    return aggregates, context
 
 
 def describe_nonfinite(system, Z, y):

@@ -20,13 +20,13 @@ sparse LU). The cost is O(M k^3 + n r^2 + r^3) instead of O(n^3) (Woodbury 1950;
 macro block and the low-rank factors.
 """
 
-import warnings
+import functools
+import math
 
 import numpy as np
-import scipy.linalg as la
 import scipy.sparse as sparse
 import scipy.sparse.linalg as spla
-
+from scipy.linalg import lapack
 
 #: Below this size, systems are factored densely: the structure pays off only beyond it.
 DENSE_SOLVE = 200
@@ -55,6 +55,17 @@ class StructuredJacobian:
         m = n - self.M * self.k
         self.macro = np.zeros((m, m)) if macro is None else np.asarray(macro, dtype=float)
         self.shape = (n, n)
+        self._diagonal = None  # diag(P) for the diagonal Newton factors, found on first use
+
+    def _diagonal_part(self):
+        """diag(P) when P is diagonal (one state per unit, no network, diagonal macro block),
+        else False; keeps U's transpose contiguous for the diagonal Newton factors."""
+        m = self.n_macro
+        if self.k != 1 or self.coupling is not None or (
+                m > 1 and np.any(self.macro - np.diag(np.diag(self.macro)))):
+            return False
+        self._Ut = np.ascontiguousarray(self.U.T)
+        return np.concatenate([self.A.reshape(self.M), np.diag(self.macro)])
 
     @property
     def n_macro(self):
@@ -99,11 +110,25 @@ class StructuredJacobian:
         return LowRankSolver(self.A, self.macro, self.U, self.Vt, sparse_part=self.coupling)
 
     def newton(self, c):
-        """Factor I - c J; return an object whose ``solve(b)`` applies its inverse."""
-        eye_k = np.eye(self.k)[None]
-        return LowRankSolver(eye_k - c * self.A, np.eye(self.n_macro) - c * self.macro,
-                             -c * self.U, self.Vt,
-                             sparse_part=None if self.coupling is None else -c * self.coupling)
+        """Factor I - c J; return an object whose ``solve(b)`` applies its inverse.
+
+        With one state per unit, no network and a diagonal macro block, I - c P is a
+        diagonal: the factor is then one vector of reciprocals and an r x r capacitance
+        matrix, in a handful of array operations (the time integrator refactors whenever
+        its step changes)."""
+        if self._diagonal is None:
+            self._diagonal = self._diagonal_part()
+        if self._diagonal is not False:
+            return LowRankSolver.diagonal(1.0 - c * self._diagonal, self._Ut, self.Vt,
+                                          u_scale=-c)
+        blocks = -c * self.A
+        if self.k == 1:
+            blocks += 1.0
+        else:
+            blocks += np.eye(self.k)
+        return LowRankSolver(blocks, np.eye(self.n_macro) - c * self.macro, self.U, self.Vt,
+                             sparse_part=None if self.coupling is None else -c * self.coupling,
+                             u_scale=-c)
 
     def shifted(self, sigma):
         """Factor J - sigma I."""
@@ -155,6 +180,10 @@ class DenseJacobian:
     def solver(self):
         return DenseSolver(self.array)
 
+    def newton(self, c):
+        """Factor I - c J."""
+        return DenseSolver(np.eye(self.shape[0]) - c * self.array)
+
     def shifted(self, sigma):
         """Factor J - sigma I."""
         return DenseSolver(self.array - sigma * np.eye(self.shape[0]))
@@ -183,16 +212,39 @@ class UnitMatrix:
         return scaled.jac.newton(scaled.c)
 
 
-def _lu(matrix):
-    """LU factors of a small dense matrix; raises LinAlgError if it is singular."""
-    if not np.all(np.isfinite(matrix)):
-        raise np.linalg.LinAlgError("non-finite structured matrix")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", la.LinAlgWarning)
-        factor = la.lu_factor(matrix)
-    if not np.all(np.isfinite(factor[0])) or np.any(np.diag(factor[0]) == 0):
-        raise np.linalg.LinAlgError("singular structured matrix")
-    return factor
+class SmallLU:
+    """LU factors of a small dense matrix by LAPACK getrf, solved by getrs.
+
+    The LAPACK routines are called directly: on the tiny tail and capacitance matrices of
+    the structured solves (a few rows), the checks of the scipy.linalg wrappers would cost
+    more than the arithmetic. Raises LinAlgError if the matrix is not finite or is exactly
+    singular.
+    """
+
+    __slots__ = ("lu", "piv", "_getrs")
+
+    def __init__(self, matrix):
+        matrix = np.asarray(matrix)
+        complex_ = matrix.dtype.kind == "c"
+        if not np.isfinite(np.add.reduce(matrix, axis=None)):  # (a sum of finite entries
+            raise np.linalg.LinAlgError("non-finite structured matrix")  # overflows rarely)
+        getrf = lapack.zgetrf if complex_ else lapack.dgetrf
+        self._getrs = lapack.zgetrs if complex_ else lapack.dgetrs
+        self.lu, self.piv, info = getrf(matrix)
+        if info > 0 or not np.isfinite(np.add.reduce(self.lu, axis=None)):
+            raise np.linalg.LinAlgError("singular structured matrix")
+
+    def solve(self, b):
+        """A^{-1} b for a vector or a matrix b."""
+        if np.iscomplexobj(b) and self.lu.dtype.kind != "c":
+            return self.solve(b.real) + 1j * self.solve(b.imag)
+        return self._getrs(self.lu, self.piv, b)[0]
+
+    def slogdet(self):
+        """sign and log|det| from the diagonal of U and the row interchanges."""
+        d = np.diag(self.lu)
+        swaps = np.count_nonzero(self.piv != np.arange(self.piv.size))
+        return np.prod(np.sign(d)) * (-1) ** swaps, np.sum(np.log(np.abs(d)))
 
 
 def _permutation_sign(perm):
@@ -209,12 +261,6 @@ def _permutation_sign(perm):
     return -1.0 if (perm.size - cycles) % 2 else 1.0
 
 
-def _lu_sign_logdet(factor):
-    d, pivots = np.diag(factor[0]), factor[1]
-    swaps = np.sum(pivots != np.arange(pivots.size))
-    return np.prod(np.sign(d)) * (-1) ** swaps, np.sum(np.log(np.abs(d)))
-
-
 class DenseSolver:
     """LU of a small dense matrix, with the interface of :class:`LowRankSolver`.
 
@@ -229,80 +275,150 @@ class DenseSolver:
                 raise np.linalg.LinAlgError("non-finite matrix")
             self._matrix, self._lu = matrix, None
         else:
-            self._lu = _lu(matrix)
+            self._lu = SmallLU(matrix)
 
     def solve(self, b):
         if self._lu is None:
             return np.linalg.solve(self._matrix, b)
-        return la.lu_solve(self._lu, b, check_finite=False)
+        return self._lu.solve(b)
 
     def slogdet(self):
         if self._lu is None:
             return np.linalg.slogdet(self._matrix)
-        return _lu_sign_logdet(self._lu)
+        return self._lu.slogdet()
 
 
 class LowRankSolver:
-    """Solves (Q + U Vt) x = b, Q = blockdiag(blocks, tail) (+ sparse_part on the blocks).
+    """Solves (Q + s U Vt) x = b, Q = blockdiag(blocks, tail) (+ sparse_part on the blocks),
+    s = ``u_scale`` (a scalar factor of U, folded into the r x r algebra).
 
-    Raises ``numpy.linalg.LinAlgError`` if Q or the small capacitance matrix is singular.
+    One state per unit (k = 1) makes the blocks a diagonal, inverted by one division, and
+    with a diagonal tail Q^{-1} is one vector of reciprocals. A solve is x = Q^{-1} b, then
+    x - W (Vt x) with W = s Q^{-1} U (I + s Vt Q^{-1} U)^{-1} formed once (and held as its
+    transpose, whose rows are contiguous). Raises ``numpy.linalg.LinAlgError`` if Q or the
+    capacitance matrix I + s Vt Q^{-1} U is singular.
     """
 
-    def __init__(self, blocks, tail, U, Vt, *, sparse_part=None):
+    def __init__(self, blocks, tail, U, Vt, *, sparse_part=None, u_scale=1.0):
         self.M, self.k = blocks.shape[0], blocks.shape[1]
         self.nm = self.M * self.k
-        if sparse_part is None:
-            if self.k == 1:  # one state per unit: a division, not M inversions of 1 x 1
-                if np.any(blocks == 0):
-                    raise np.linalg.LinAlgError("singular block")
-                self._block_inv = 1.0 / blocks
-            else:
-                self._block_inv = np.linalg.inv(blocks)
-            self._sparse = None
-        else:
+        self._diag = self._block_inv = self._sparse = None
+        if sparse_part is not None:
             Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
             self._sparse = spla.splu(sparse.csc_matrix(Q))
-        self._tail = _lu(tail) if tail.size else None
-        self.U, self.Vt = U, Vt
-        r = U.shape[1]
-        self._QinvU = self._solve_q(U)
-        self._small = _lu(np.eye(r) + Vt @ self._QinvU) if r else None
+        elif self.k == 1:  # one state per unit: a division, not M inversions of 1 x 1
+            self._diag = _reciprocal(blocks.reshape(self.M))
+        else:
+            self._block_inv = np.linalg.inv(blocks)
+        self._tail = self._tail_diag = None
+        if tail.shape[0] <= 1 or not np.any(tail - np.diag(np.diag(tail))):
+            self._tail_diag = _reciprocal(np.diag(tail))
+        else:
+            self._tail = SmallLU(tail)
+        self._qinv = (np.concatenate([self._diag, self._tail_diag])
+                      if self._diag is not None and self._tail_diag is not None else None)
+        self._couple(U.T, Vt, u_scale)
+
+    @classmethod
+    def diagonal(cls, q, Ut, Vt, *, u_scale=1.0):
+        """The solver for a diagonal Q = diag(q) (one state per unit, diagonal tail), from
+        the r x n transpose of U."""
+        self = cls.__new__(cls)
+        self.M, self.k = q.size, 1
+        self.nm = q.size
+        self._diag = self._block_inv = self._sparse = self._tail = None
+        self._tail_diag = np.empty(0)
+        self._qinv = _reciprocal(q)
+        self._couple(Ut, Vt, u_scale)
+        return self
+
+    def _couple(self, Ut, Vt, u_scale):
+        """Factor the capacitance matrix and form W^T."""
+        self.Vt = Vt
+        r = Ut.shape[0]
+        self._small = self._Wt = None
+        if r:
+            QinvU_t = (Ut * self._qinv if self._qinv is not None
+                       else np.ascontiguousarray(self._solve_q(Ut.T).T))
+            eye = _identity(r)
+            capacitance = Vt @ QinvU_t.T
+            capacitance *= u_scale
+            capacitance += eye
+            self._small = SmallLU(capacitance)
+            inverse = self._small.solve(eye)
+            inverse *= u_scale
+            self._Wt = inverse.T @ QinvU_t
 
     def _solve_q(self, b):
-        out = np.array(b, dtype=float, copy=True)
-        micro = out[:self.nm]
+        """Q^{-1} b, for a vector or a matrix b."""
+        if self._qinv is not None:
+            return b * (self._qinv if b.ndim == 1 else self._qinv[:, None])
+        nm = self.nm
+        out = np.empty(b.shape)
+        micro = b[:nm]
         if self._sparse is not None:
-            out[:self.nm] = self._sparse.solve(micro)
+            out[:nm] = self._sparse.solve(micro)
+        elif self._diag is not None:
+            np.multiply(micro, self._diag if b.ndim == 1 else self._diag[:, None],
+                        out=out[:nm])
         elif b.ndim == 1:
-            out[:self.nm] = np.einsum("mij,mj->mi", self._block_inv,
-                                      micro.reshape(self.M, self.k)).ravel()
+            out[:nm] = np.einsum("mij,mj->mi", self._block_inv,
+                                 micro.reshape(self.M, self.k)).ravel()
         else:
-            out[:self.nm] = np.einsum("mij,mjr->mir", self._block_inv,
-                                      micro.reshape(self.M, self.k, -1)).reshape(self.nm, -1)
+            out[:nm] = np.einsum("mij,mjr->mir", self._block_inv,
+                                 micro.reshape(self.M, self.k, -1)).reshape(nm, -1)
         if self._tail is not None:
-            out[self.nm:] = la.lu_solve(self._tail, out[self.nm:], check_finite=False)
+            out[nm:] = self._tail.solve(b[nm:])
+        else:
+            np.multiply(b[nm:], self._tail_diag if b.ndim == 1 else self._tail_diag[:, None],
+                        out=out[nm:])
         return out
 
     def solve(self, b):
         """(Q + U Vt)^{-1} b."""
-        x = self._solve_q(b)
-        if self._small is None:
-            return x
-        return x - self._QinvU @ la.lu_solve(self._small, self.Vt @ x, check_finite=False)
+        x = self._solve_q(np.asarray(b, dtype=float))
+        if self._Wt is not None:
+            x -= self._Wt.T @ (self.Vt @ x)
+        return x
 
     def slogdet(self):
         """sign and log|det| by the matrix determinant lemma,
         det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
-        if self._sparse is not None:  # P_r Q P_c = L U with a unit lower triangular L
-            d = self._sparse.U.diagonal()
-            sign = (np.prod(np.sign(d)) * _permutation_sign(self._sparse.perm_r)
-                    * _permutation_sign(self._sparse.perm_c))
-            logdet = np.sum(np.log(np.abs(d)))
+        if self._qinv is not None:  # det(Q) = 1/prod(Q^{-1})
+            sign, logdet = np.prod(np.sign(self._qinv)), -np.sum(np.log(np.abs(self._qinv)))
         else:
-            signs, logs = np.linalg.slogdet(self._block_inv)  # det(Q_i) = 1/det(Q_i^{-1})
-            sign, logdet = np.prod(signs), -np.sum(logs)
+            if self._sparse is not None:  # P_r Q P_c = L U with a unit lower triangular L
+                d = self._sparse.U.diagonal()
+                sign = (np.prod(np.sign(d)) * _permutation_sign(self._sparse.perm_r)
+                        * _permutation_sign(self._sparse.perm_c))
+                logdet = np.sum(np.log(np.abs(d)))
+            elif self._diag is not None:
+                sign = np.prod(np.sign(self._diag))
+                logdet = -np.sum(np.log(np.abs(self._diag)))
+            else:
+                signs, logs = np.linalg.slogdet(self._block_inv)
+                sign, logdet = np.prod(signs), -np.sum(logs)
+            if self._tail_diag is not None:
+                sign *= np.prod(np.sign(self._tail_diag))
+                logdet -= np.sum(np.log(np.abs(self._tail_diag)))
         for factor in (self._tail, self._small):
             if factor is not None:
-                part_sign, part_log = _lu_sign_logdet(factor)
+                part_sign, part_log = factor.slogdet()
                 sign, logdet = sign * part_sign, logdet + part_log
         return sign, logdet
+
+
+@functools.cache
+def _identity(r):
+    """A read-only r x r identity (made once per size)."""
+    eye = np.eye(r)
+    eye.flags.writeable = False
+    return eye
+
+
+def _reciprocal(diagonal):
+    """1/d for a finite diagonal without zeros (else LinAlgError)."""
+    total = float(np.add.reduce(diagonal))
+    if not (math.isfinite(total) and diagonal.all()):
+        raise np.linalg.LinAlgError("singular or non-finite diagonal block")
+    return 1.0 / diagonal

@@ -10,11 +10,12 @@ from ..model._rules import MeanField
 from ..model._system import System
 from . import _deterministic, _discrete, _response, _stochastic
 from ._common import Recorder, Schedule, output_times
+from ._events import EventTracker, parse_events
 
 
 def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_eval=None,
              n_points=201, method="auto", rtol=1e-6, atol=1e-8, max_step=np.inf, dt=None,
-             stop_at_equilibrium=None, micro_snapshots=False, throw=False):
+             stop_at_equilibrium=None, events=None, micro_snapshots=False, throw=False):
     r"""Simulate the coupled system.
 
     Parameters
@@ -37,9 +38,11 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     t_eval : array_like, optional
         Output times (default ``n_points`` equally spaced; every period in discrete time).
     method : {"auto", "BDF", "RK45", "RK23", "DOP853"}
-        Integrator of deterministic continuous-time runs. "auto" is the structured BDF
-        (implicit, for stiff problems with small ε; O(N) per Newton solve) when every part
-        of the model is differentiable, else RK45.
+        Integrator of deterministic continuous-time runs. "auto" is "BDF" when every part
+        of the model is differentiable, else RK45. "BDF" is the library's variable-order
+        NDF/BDF (implicit, for stiff problems with small ε) whose Newton solves use the
+        structure of the coupled Jacobian: O(N) per step (see
+        :mod:`coupling.dynamics._stiff`).
     rtol, atol, max_step : float
         Integrator tolerances and largest step.
     dt : float, optional
@@ -49,6 +52,14 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         Stop once max |du/dt| (continuous) or the largest change over a period (discrete)
         falls below this value after the schedule's last change; the status is then 1. Not
         for stochastic runs.
+    events : mapping, optional
+        Zero crossings to record in a deterministic continuous-time run:
+        ``{name: expression}`` or ``{name: cp.Event(expression, direction=..,
+        terminal=..)}``, where the expression is a string over macro variables, aggregates,
+        context variables, parameters and ``t``, e.g. ``{"high": "X - 0.5"}``. Crossings
+        are located on the integrator's dense output to 1e-12 relative in t and recorded in
+        ``Trajectory.events``; a terminal event stops the run at its first crossing (status
+        2, the state at that time is the last row).
     micro_snapshots : bool
         Keep the micro state at every output time (otherwise only the final one).
     throw : bool
@@ -90,10 +101,19 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     plan = Schedule(model, schedule, times[-1])
     system = System(model, population, seed=seed, params=plan.at(0.0))
     stochastic = model.is_stochastic and not isinstance(population, MeanField)
+    parsed_events = None
+    if events is not None:
+        if discrete or stochastic or model.micro.kind == "response":
+            what = ("a discrete-time model" if discrete else "a stochastic population"
+                    if stochastic else "a response rule")
+            raise ValueError(f"events are located on the dense output of a deterministic "
+                             f"continuous-time run; this is {what}")
+        parsed_events = parse_events(events, model)
     if stochastic and stop_at_equilibrium is not None:
         raise ValueError("stop_at_equilibrium needs a deterministic run: a finite stochastic "
                          "population keeps fluctuating (use population='mean-field')")
     recorder = Recorder(system, plan, snapshots=micro_snapshots)
+    tracker = None
 
     if discrete:
         method_used = "map" if not stochastic else "stochastic revision"
@@ -112,13 +132,16 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         result = _stochastic.run(system, plan, recorder, times, dt=step)
     else:
         method_used = _deterministic.choose_method(system, method)
+        if parsed_events is not None:
+            tracker = EventTracker(parsed_events, system)
         result = _deterministic.run(system, plan, recorder, times, method=method_used,
                                     rtol=rtol, atol=atol, max_step=max_step,
-                                    stop_tol=stop_at_equilibrium)
+                                    stop_tol=stop_at_equilibrium, events=tracker)
     status, message, final_Z, stats = result
     trajectory = recorder.trajectory(status=status, message=message, method=method_used,
                                      final_Z=None if micro_snapshots else final_Z,
-                                     stats=stats)
+                                     stats=stats,
+                                     events=None if tracker is None else tracker.results())
     if status < 0 and throw:
         raise SimulationError(message, trajectory)
     return trajectory

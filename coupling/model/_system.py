@@ -20,13 +20,14 @@ rules tracks the fixed point itself, see :mod:`coupling.dynamics._response`).
 """
 
 import numpy as np
+import sympy as sp
 from scipy import sparse
 
 from .._errors import DeclarationError
 from ._compiled import Compiled
 from ._expressions import Expression
 from ._model import topological
-from ._rules import Choice, Local, MeanField, Share, Statistic, Variance
+from ._rules import Choice, Local, Mean, MeanField, Share, Statistic, Variance
 
 
 class CompiledModel:
@@ -54,6 +55,9 @@ class CompiledModel:
         self.context = {name: Compiled([Expression(v, symbol=name, level="context")])
                         for name, v in model.context.items()}
         self.context_order = topological({n: c.names for n, c in self.context.items()})
+        # expressions that are one variable: read, and differentiated, without evaluation
+        self.bare = {name: _bare(c) for name, c in [*self.context.items(),
+                                                    *self.aggregates.items()] if c is not None}
         self.macro = Compiled(Expression(m.rhs, symbol=n, level="macro")
                               for n, m in model.macro.items())
         self.choice_tail = (Compiled(self.micro.exprs[1:]) if rule.kind == "choice"
@@ -126,6 +130,7 @@ class System:
         else:
             self.neighbours = None
         self._node_cache = {}
+        self._plan = None  # the fast right-hand side, built after the first evaluation
         self.set_parameters(dict(model.parameters) if params is None else params)
 
     # ------------------------------------------------------------------ set-up
@@ -306,6 +311,8 @@ class System:
 
     def evaluate(self, y, Z):
         """Aggregates, local aggregates and context at the state (y, Z)."""
+        if self._plan:
+            return self._plan.evaluate(Z, y)
         X, local = self.aggregates(Z)
         return X, local, self.context(y, X, local)
 
@@ -319,9 +326,14 @@ class System:
 
     def rhs(self, u):
         """Right-hand side of the flat continuous-time system u = (Z, y)."""
+        if self._plan:
+            return self._plan(u)
         Z, y = self.unpack(u)
         X, _, ctx = self.evaluate(y, Z)
-        return self.pack(self.micro_rhs(Z, ctx), self.macro_rhs(y, X, ctx))
+        out = self.pack(self.micro_rhs(Z, ctx), self.macro_rhs(y, X, ctx))
+        if self._plan is None:  # every expression has been evaluated (and checked) once
+            self._plan = _FastRHS.build(self) or False
+        return out
 
     def revision_probability(self):
         """q = 1 - exp(-1/ε): the share of units revising in one period (discrete time)."""
@@ -357,7 +369,9 @@ class System:
         for name in self.context_names:
             code = self.code.context[name]
             upstream = tuple(n for n in code.names if n in total)
-            row = code.jacobian(env, inputs + upstream)[0]
+            source = self.code.bare[name]
+            row = ([1.0 if n == source else 0.0 for n in inputs + upstream] if source
+                   else code.jacobian(env, inputs + upstream)[0])
             direct = [np.asarray(v, dtype=float) for v in row[:len(inputs)]]
             for dep, d in zip(upstream, row[len(inputs):]):
                 direct = [a + np.asarray(d) * b for a, b in zip(direct, total[dep])]
@@ -393,7 +407,9 @@ class System:
                     B[:, i, j] = v
             if self.response:
                 A -= np.eye(k)
-        return A / self.eps, B / self.eps
+        A /= self.eps
+        B /= self.eps
+        return A, B
 
     def _aggregate_jacobians(self, Z, X):
         """G (a, M, k): d X / d z_i (weighted); H (nl, M, k): d g_local / d z_i."""
@@ -417,8 +433,13 @@ class System:
                     d = d**2 - 2 * (w @ values) * d
             else:
                 code = self.code.aggregates[name]
-                d = np.stack([np.broadcast_to(v, (M,))
-                              for v in code.jacobian(env, self.rule.states)[0]], axis=1)
+                source = self.code.bare[name]
+                if source in self.rule.states:  # the aggregate of one state: d = e_j
+                    d = np.zeros((M, k))
+                    d[:, self.rule.states.index(source)] = 1.0
+                else:
+                    d = np.stack([np.broadcast_to(v, (M,))
+                                  for v in code.jacobian(env, self.rule.states)[0]], axis=1)
                 if isinstance(agg, Variance):
                     values = np.broadcast_to(code(env)[0], (M,))
                     d = 2 * (values - w @ values)[:, None] * d
@@ -461,25 +482,29 @@ class System:
         Fy, FX, Fc = self._macro_jacobian(y, X, ctx)
         nc = len(self.context_names)
         a, m = len(self.global_aggregates), len(self.macro_names)
-        # context derivatives per unit: (M, nc, a + m) and (M, nc, nl)
-        Dg = np.zeros((M, nc, a + m))
+        # U: the micro rows are B (dc/dX, dc/dy) unit by unit, the macro rows F_X, F_y plus
+        # F_c times the mean context derivative. Column-major, so that U.T has contiguous rows.
+        r, n_micro = a + m, M * k
+        U = np.zeros((n_micro + m, r), order="F")
+        Dg_mean = np.zeros((nc, r))
         for i in range(nc):
-            for j in range(a):
-                Dg[:, i, j] = DX[i][j]
-            for j in range(m):
-                Dg[:, i, a + j] = Dy[i][j]
-        U_micro = np.einsum("mkc,mcr->mkr", B, Dg)
-        Dg_mean = Dg.mean(axis=0) if M else np.zeros((nc, a + m))
+            for j, d in enumerate([*DX[i], *Dy[i]]):
+                d = np.asarray(d, dtype=float)
+                if d.ndim == 0 and d == 0:
+                    continue
+                Dg_mean[i, j] = d.mean() if M else 0.0
+                column = U[:n_micro, j].reshape(M, k)
+                column += B[:, :, i] * (d[:, None] if d.ndim else d)
         U_macro = np.hstack([FX, Fy]) + Fc @ Dg_mean if nc else np.hstack([FX, Fy])
         # the macro block is -I, with F_y + I carried by the low-rank part: every block of P
         # is then invertible wherever the units' own blocks are, so J itself can be solved.
         # For maps the macro rows are G_y - I: the -I is that block already.
         if not discrete:
             U_macro[:, a:] += np.eye(m)
-        U = np.vstack([U_micro.reshape(M * k, a + m), U_macro])
-        Vt = np.zeros((a + m, M * k + m))
-        Vt[:a, :M * k] = G.reshape(a, M * k)
-        Vt[a:, M * k:] = np.eye(m)
+        U[n_micro:] = U_macro
+        Vt = np.zeros((r, n_micro + m))
+        Vt[:a, :n_micro] = G.reshape(a, n_micro)
+        Vt[a:, n_micro:] = np.eye(m)
         coupling = None
         if self.local_aggregates:
             nl = len(self.local_aggregates)
@@ -492,3 +517,124 @@ class System:
             spread = sparse.kron(self.neighbours, sparse.eye(nl), format="csr")
             coupling = (left @ spread @ right).tocsr()
         return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m))
+
+
+class _FastRHS:
+    r"""The flat right-hand side of :meth:`System.rhs` without its per-call bookkeeping.
+
+    For units with an ODE or response rule, symbolic expressions and global aggregates (the
+    common stiff case), the compiled numpy functions are called directly with argument
+    lists resolved once, aggregates and context variables that are a bare variable are
+    read instead of evaluated, the name -> value scopes persist between calls (refreshed
+    when the parameters change) and the result is written into one output array. The
+    numbers are those of the general path: the same functions on the same arrays. Overflow
+    warnings are silenced, as in :class:`Compiled`, where an expression can overflow
+    meaningfully (exp, cosh, sinh, powers).
+    """
+
+    def __init__(self, system, aggregates, context, micro, macro):
+        self.system = system
+        self.aggregates, self.context, self.micro, self.macro = aggregates, context, micro, macro
+        self.shape = (system.size, system.k)
+        self.n = system.size * system.k
+        self.states = tuple(enumerate(system.rule.states))
+        self.macro_names = tuple(enumerate(system.macro_names))
+        self.aggregate_names = system.global_aggregates
+        self._base = self._params = None
+        exprs = [e.expr for c in (micro, macro, *[c for _, _, c in context],
+                                  *[c for *_, c in aggregates]) for e in c.exprs]
+        self.overflow = any(e.has(sp.exp, sp.sinh, sp.cosh, sp.Pow) for e in exprs)
+
+    @classmethod
+    def build(cls, system):
+        """The plan for ``system``, or None where the general path is needed."""
+        code, model = system.code, system.model
+        if system.choice or system.local_aggregates:
+            return None
+        parts = [code.micro, code.macro, *code.context.values(), *code.aggregates.values()]
+        if any(c is None or not c.symbolic for c in parts):
+            return None
+        states = system.rule.states
+        aggregates = []
+        for i, name in enumerate(system.global_aggregates):
+            agg = model.aggregates[name]
+            if not isinstance(agg, (Mean, Variance)):
+                return None
+            source = _bare(code.aggregates[name])
+            column = states.index(source) if source in states else None
+            aggregates.append((i, isinstance(agg, Variance), column, code.aggregates[name]))
+        context = tuple((name, _bare(code.context[name]), code.context[name])
+                        for name in system.context_names)
+        return cls(system, tuple(aggregates), context, code.micro, code.macro)
+
+    def __call__(self, u):
+        n = self.n
+        if not self.overflow:
+            return self._evaluate(u[:n].reshape(self.shape), u[n:], True)
+        return self._run(u[:n].reshape(self.shape), u[n:], True)
+
+    def _run(self, Z, y, rates):
+        if not self.overflow:
+            return self._evaluate(Z, y, rates)
+        with np.errstate(over="ignore"):  # as in Compiled: exp overflow -> inf is meaningful
+            return self._evaluate(Z, y, rates)
+
+    def evaluate(self, Z, y):
+        """Global aggregates, (no) local aggregates and context, as :meth:`System.evaluate`."""
+        self._run(Z, y, rates=False)
+        scope = self._scope
+        return (np.array([scope[a] for a in self.aggregate_names]), {},
+                {name: scope[name] for name, _, _ in self.context})
+
+    def _evaluate(self, Z, y, rates):
+        s, n = self.system, self.n
+        if s._base_env is not self._base or s.params is not self._params:
+            self._base, self._params = s._base_env, s.params
+            self._env, self._scope = dict(s._base_env), dict(s.params)
+        env, scope = self._env, self._scope
+        M = self.shape[0]
+        for j, state in self.states:
+            env[state] = Z[:, j]
+        for i, variance, column, code in self.aggregates:
+            if column is not None:
+                values = Z[:, column]
+            else:
+                values = _call(code, env)[0]
+                if np.ndim(values) != 1:
+                    values = np.broadcast_to(values, (M,))
+            if variance:
+                mean = s.weights @ values
+                value = s.weights @ (values - mean) ** 2
+            else:
+                value = s.weights @ values if s.mean_field else np.add.reduce(values) / M
+            scope[self.aggregate_names[i]] = value
+        for i, name in self.macro_names:
+            scope[name] = y[i]
+        for name, source, code in self.context:
+            value = scope[source] if source is not None else _call(code, scope)[0]
+            scope[name] = env[name] = value
+        if not rates:
+            return None
+        out = np.empty(n + y.size)
+        micro = out[:n].reshape(self.shape)
+        for j, value in enumerate(_call(self.micro, env)):
+            if s.relaxed:
+                np.subtract(value, Z[:, j], out=micro[:, j])
+                micro[:, j] /= s.eps
+            else:
+                np.divide(value, s.eps, out=micro[:, j])
+        for i, value in enumerate(_call(self.macro, scope), n):
+            out[i] = value
+        return out
+
+
+def _bare(compiled):
+    """The variable a single expression consists of, or None."""
+    expr = compiled.exprs[0].expr if len(compiled) == 1 else None
+    return expr.name if isinstance(expr, sp.Symbol) else None
+
+
+def _call(compiled, env):
+    """The compiled numpy function of symbolic expressions, without Compiled's checks (they
+    ran on the first evaluation)."""
+    return compiled._function(*[env[name] for name in compiled.names])
