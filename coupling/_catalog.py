@@ -43,3 +43,9 @@ def load(name, **values):
     options = set(inspect.signature(build).parameters)
     model = build(**{k: v for k, v in values.items() if k in options})
     return model.with_parameters(**{k: v for k, v in values.items() if k not in options})
+
+
+def reduced_form(name):
+    """The relation a catalogue model offers for policy-regime tests (its ``REDUCED_FORM``,
+    e.g. ``"u ~ inflation"``), or None (also for a model file)."""
+    return getattr(_modules().get(name), "REDUCED_FORM", None)

@@ -62,3 +62,14 @@ def test_not_a_model_file(tmp_path):
     path.write_text("{")
     with pytest.raises(cp.DeclarationError, match="JSON"):
         cp.read_model(path)
+
+
+def test_shocks_and_noise_survive_a_model_file(tmp_path):
+    for name in ("phillips-curve", "lucas-islands"):
+        model = cp.load(name)
+        path = tmp_path / f"{name}.json"
+        cp.write_model(model, path)
+        again = cp.read_model(path)
+        assert dict(again.shocks) == {k: str(v) for k, v in model.shocks.items()}
+        first, second = cp.simulate(model, 50, seed=3), cp.simulate(again, 50, seed=3)
+        np.testing.assert_array_equal(first.context, second.context)

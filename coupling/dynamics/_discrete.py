@@ -8,6 +8,9 @@ In period t the aggregates and context are taken at the current state,
 * choice and step units revise with probability :math:`q = 1 - e^{-1/\varepsilon}` (rate 1/ε
   over one period); in the mean-field limit :math:`p_{t+1} = p_t + q\,(P(c_t) - p_t)`;
 * response units sit at the fixed point of the period, tracked from the previous one.
+
+Shocks are drawn at the start of each period, before the aggregates; additive noise is added
+to the updates (see :mod:`coupling.dynamics._noise`).
 """
 
 import numpy as np
@@ -17,14 +20,15 @@ from ._response import BranchLost, FixedPointTracker
 from ._stochastic import Reviser
 
 
-def run(system, schedule, recorder, times, *, stop_tol):
-    """Iterate the map up to the last output period."""
+def run(system, schedule, recorder, times, *, stop_tol, noise=None):
+    """Iterate the map up to the last output period (drawing the period's shocks first and
+    adding noise to the updates, when the model has any)."""
     Z = system.initial_micro()
     y = system.initial_macro()
     kind = system.rule.kind
     stochastic = kind in ("choice", "step") and not system.mean_field
     revise = Reviser(system) if stochastic else None
-    tracker = FixedPointTracker(system) if kind == "response" else None
+    tracker = FixedPointTracker(system, continuous=False) if kind == "response" else None
     wanted = set(times.astype(int).tolist())
     T = int(times[-1])
     system.set_parameters(schedule.at(0))
@@ -32,6 +36,8 @@ def run(system, schedule, recorder, times, *, stop_tol):
         X, Z, ctx = tracker.start(y, system.aggregates(Z)[0])
     for t in range(T + 1):
         system.set_parameters(schedule.at(t))
+        if noise is not None:
+            noise.draw_shocks()
         if tracker is not None:
             try:
                 X, Z, ctx = tracker.follow(y)
@@ -62,6 +68,10 @@ def run(system, schedule, recorder, times, *, stop_tol):
             Z_new = Z + q * (system.rule_values(Z, ctx) - Z)
         else:
             Z_new = Z
+        if noise is not None:
+            y_new = y_new + noise.macro_kick(y)
+            if kind == "map":
+                Z_new = Z_new + noise.micro_kick()
         change = max(np.max(np.abs(Z_new - Z), initial=0), np.max(np.abs(y_new - y), initial=0))
         if stop_tol is not None and t >= schedule.settled and change < stop_tol:
             recorder.record(float(t + 1), Z_new, y_new)

@@ -26,9 +26,12 @@ class BranchLost(Exception):
 
 
 class FixedPointTracker:
-    def __init__(self, system, *, tol=1e-12, max_iter=30):
+    def __init__(self, system, *, tol=1e-12, max_iter=30, continuous=True):
         self.system = system
         self.tol, self.max_iter = tol, max_iter
+        # along a continuous path a large Newton move means another branch; between the
+        # periods of a map (and its shocks) the fixed point may move any distance
+        self.continuous = continuous
         self._X = self.last = None
 
     @property
@@ -118,7 +121,7 @@ class FixedPointTracker:
         X, Z, ctx, stable = self.newton(y, self.X if self.last is None else self.last)
         if not stable:
             raise BranchLost("the tracked fixed point became repelling")
-        if np.max(np.abs(X - self.X)) > 0.25 * (1 + np.max(np.abs(self.X))):
+        if self.continuous and np.max(np.abs(X - self.X)) > 0.25 * (1 + np.max(np.abs(self.X))):
             raise BranchLost("Newton left the tracked branch")
         self.last = X
         return X, Z, ctx

@@ -8,9 +8,10 @@ from .._errors import SimulationError
 from ..model._model import _check_population
 from ..model._rules import MeanField
 from ..model._system import System
-from . import _deterministic, _discrete, _response, _stochastic
+from . import _deterministic, _discrete, _response, _sde, _stochastic
 from ._common import Recorder, Schedule, output_times
 from ._events import EventTracker, parse_events
+from ._noise import Noise
 
 
 def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_eval=None,
@@ -46,8 +47,9 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     rtol, atol, max_step : float
         Integrator tolerances and largest step.
     dt : float, optional
-        Step of continuous-time stochastic runs (default ε/10, and at most the output
-        spacing). Each unit revises in a step with probability 1 - exp(-dt/ε).
+        Step of continuous-time stochastic runs and of runs with noise (default ε/10, and at
+        most the output spacing). Each unit revises in a step with probability
+        1 - exp(-dt/ε); noisy runs take linearly implicit Euler–Maruyama steps.
     stop_at_equilibrium : float, optional
         Stop once max |du/dt| (continuous) or the largest change over a period (discrete)
         falls below this value after the schedule's last change; the status is then 1. Not
@@ -101,35 +103,46 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     plan = Schedule(model, schedule, times[-1])
     system = System(model, population, seed=seed, params=plan.at(0.0))
     stochastic = model.is_stochastic and not isinstance(population, MeanField)
+    noise = Noise(system) if model.has_noise else None
     parsed_events = None
     if events is not None:
-        if discrete or stochastic or model.micro.kind == "response":
+        if discrete or stochastic or noise or model.micro.kind == "response":
             what = ("a discrete-time model" if discrete else "a stochastic population"
-                    if stochastic else "a response rule")
+                    if stochastic else "a noisy model" if noise else "a response rule")
             raise ValueError(f"events are located on the dense output of a deterministic "
                              f"continuous-time run; this is {what}")
         parsed_events = parse_events(events, model)
     if stochastic and stop_at_equilibrium is not None:
         raise ValueError("stop_at_equilibrium needs a deterministic run: a finite stochastic "
                          "population keeps fluctuating (use population='mean-field')")
+    if noise and stop_at_equilibrium is not None:
+        raise ValueError("stop_at_equilibrium needs a deterministic run: this model draws "
+                         "shocks")
+    step = dt if dt is not None else system.eps / 10
+    if not step > 0:
+        raise ValueError(f"dt must be > 0, got {dt}")
     recorder = Recorder(system, plan, snapshots=micro_snapshots)
     tracker = None
 
     if discrete:
         method_used = "map" if not stochastic else "stochastic revision"
-        result = _discrete.run(system, plan, recorder, times, stop_tol=stop_at_equilibrium)
+        result = _discrete.run(system, plan, recorder, times, stop_tol=stop_at_equilibrium,
+                               noise=noise)
     elif model.micro.kind == "response":
+        if noise:
+            raise ValueError("continuous-time response rules with macro noise are not "
+                             "supported: give the units an ODE rule with a small timescale")
         method_used = "fixed-point tracking + RK45"
         # the tracker holds parameters constant between restarts: a ramp becomes a staircase
         # switching at every output time (exact there)
         result = _response.run(system, plan.staircase(times), recorder, times, rtol=rtol,
                                atol=atol, max_step=max_step)
     elif stochastic:
-        step = dt if dt is not None else system.eps / 10
-        if not step > 0:
-            raise ValueError(f"dt must be > 0, got {dt}")
         method_used = f"stochastic revision (dt = {step:g})"
-        result = _stochastic.run(system, plan, recorder, times, dt=step)
+        result = _stochastic.run(system, plan, recorder, times, dt=step, noise=noise)
+    elif noise:
+        method_used = f"linearly implicit Euler-Maruyama (dt = {step:g})"
+        result = _sde.run(system, plan, recorder, times, noise, dt=step)
     else:
         method_used = _deterministic.choose_method(system, method)
         if parsed_events is not None:

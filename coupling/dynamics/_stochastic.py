@@ -100,8 +100,9 @@ def advance_macro(system, y, X, local, h):
     return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-def run(system, schedule, recorder, times, *, dt):
-    """Continuous-time stochastic run on a grid fitted into the output intervals."""
+def run(system, schedule, recorder, times, *, dt, noise=None):
+    """Continuous-time stochastic run on a grid fitted into the output intervals (with macro
+    noise, σ √h ξ is added to each macro step: Euler–Maruyama)."""
     Z = system.initial_micro()
     y = system.initial_macro()
     revise = Reviser(system)
@@ -119,6 +120,8 @@ def run(system, schedule, recorder, times, *, dt):
                 system.set_parameters(schedule.at(t + (i + 0.5) * h))
             X, local, ctx = system.evaluate(y, Z)
             y_new = advance_macro(system, y, X, local, h)
+            if noise is not None:
+                y_new = y_new + noise.macro_kick(y, np.sqrt(h))
             try:
                 Z = revise(Z, ctx, h)
             except FloatingPointError as exc:

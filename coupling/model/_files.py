@@ -37,6 +37,9 @@ def to_dict(model):
                  "rhs": {n: _text(v, n, "micro") for n, v in rule.rhs.items()},
                  "initial": {n: _plain(v) if isinstance(v, (np.ndarray, list, tuple))
                              else _text(v, n, "micro") for n, v in rule.initial.items()}}
+        for part in ("noise", "shocks"):
+            if getattr(rule, part):
+                micro[part] = {n: _text(v, n, "micro") for n, v in getattr(rule, part).items()}
     aggregates = {}
     for name, agg in model.aggregates.items():
         if agg.kind == "share":
@@ -56,8 +59,10 @@ def to_dict(model):
         "micro": micro,
         "aggregates": aggregates,
         "context": {n: _text(v, n, "context") for n, v in model.context.items()},
-        "macro": {n: {"rhs": _text(m.rhs, n, "macro"), "initial": float(m.initial)}
+        "macro": {n: {"rhs": _text(m.rhs, n, "macro"), "initial": float(m.initial),
+                      **({} if m.noise is None else {"noise": _text(m.noise, n, "macro")})}
                   for n, m in model.macro.items()},
+        "shocks": {n: _text(v, n, "shocks") for n, v in model.shocks.items()},
         "timescale": model.timescale,
         "time": model.time,
         "population": population if isinstance(population, int)
@@ -95,7 +100,7 @@ def from_dict(data):
         micro=_RULES[kind](**micro),
         aggregates=aggregates,
         traits={n: _distributions.from_dict(d) for n, d in data.pop("traits", {}).items()},
-        macro={n: _rules.Macro(m["rhs"], m["initial"])
+        macro={n: _rules.Macro(m["rhs"], m["initial"], m.get("noise"))
                for n, m in data.pop("macro", {}).items()},
         policy=tuple(data.pop("policy", ())),
         population=population,

@@ -13,8 +13,19 @@ import scipy.sparse as sparse
 from .._errors import DeclarationError
 from . import _distributions
 from ._expressions import Expression, check_name
-from ._rules import (ODE, Choice, Local, Map, MeanField, Response, Share, Statistic, Step,
-                     as_aggregate, as_macro)
+from ._rules import (
+    ODE,
+    Choice,
+    Local,
+    Map,
+    MeanField,
+    Response,
+    Share,
+    Statistic,
+    Step,
+    as_aggregate,
+    as_macro,
+)
 
 _LEVEL_NAMES = {
     "parameters": "a parameter",
@@ -23,6 +34,8 @@ _LEVEL_NAMES = {
     "aggregates": "an aggregate",
     "context": "a context variable",
     "macro": "a macro variable",
+    "micro shocks": "an idiosyncratic shock",
+    "shocks": "an aggregate shock",
 }
 
 
@@ -63,6 +76,10 @@ class Model:
         The default population: N units with sampled traits, or the mean-field limit.
     network : scipy.sparse matrix, optional
         N x N adjacency (weights) for :class:`Local` aggregates.
+    shocks : mapping, optional
+        Discrete time only: aggregate shock name -> standard deviation (an expression of
+        parameters). Each is drawn afresh every period, ~ N(0, sd²), and read by the context
+        map and the macro dynamics (e.g. a productivity or demand shock).
     name, description : str
 
     Raises
@@ -95,6 +112,7 @@ class Model:
     time: str = "continuous"
     population: object = "mean-field"
     network: object = None
+    shocks: dict = field(default_factory=dict)
     name: str = "model"
     description: str = ""
 
@@ -108,6 +126,7 @@ class Model:
         setter("macro", MappingProxyType(
             {n: as_macro(n, v) for n, v in _items(self.macro, "macro")}))
         setter("policy", tuple(self.policy))
+        setter("shocks", MappingProxyType(dict(_items(self.shocks, "shocks"))))
         setter("population", _check_population(self.population))
         _Checker(self).run()
 
@@ -125,6 +144,8 @@ class Model:
             "aggregates": tuple(self.aggregates),
             "context": tuple(self.context),
             "macro": tuple(self.macro),
+            "micro shocks": tuple(getattr(self.micro, "shocks", {})),
+            "shocks": tuple(self.shocks),
         }
 
     @property
@@ -133,8 +154,15 @@ class Model:
 
     @property
     def is_stochastic(self):
-        """Whether a finite population of this model is stochastic."""
+        """Whether a finite population of this model is stochastic (random revisions)."""
         return self.micro.kind in ("choice", "step")
+
+    @property
+    def has_noise(self):
+        """Whether the model draws shocks: macro noise, aggregate or idiosyncratic shocks."""
+        return bool(self.shocks or getattr(self.micro, "noise", None)
+                    or getattr(self.micro, "shocks", None)
+                    or any(m.noise is not None for m in self.macro.values()))
 
     @functools.cached_property
     def compiled(self):
@@ -166,7 +194,7 @@ class Model:
         timescale or the network change.
         """
         new = dataclasses.replace(self, **changes)
-        structural = {"micro", "aggregates", "context", "macro", "traits", "time"}
+        structural = {"micro", "aggregates", "context", "macro", "traits", "time", "shocks"}
         if not structural & set(changes) and set(new.parameters) == set(self.parameters):
             new.__dict__["compiled"] = self.compiled
         return new
@@ -263,6 +291,7 @@ class _Checker:
         self.check_traits()
         self.check_population()
         self.check_expressions()
+        self.check_shocks()
 
     def check_rule(self):
         m = self.m
@@ -406,6 +435,7 @@ class _Checker:
         own = set(m.states)
         traits, params = set(m.traits), set(m.parameters)
         ctx, aggs, macro = set(m.context), set(m.aggregates), set(m.macro)
+        unit_shocks, shocks = set(getattr(m.micro, "shocks", {})), set(m.shocks)
         route = ("units see the macro world only through the context map: declare a context "
                  "variable, e.g. context={{'{n}_seen': '{n}'}}, and use that in the micro rule")
 
@@ -436,7 +466,8 @@ class _Checker:
             micro_hints["micro"] = (f"a {m.micro.kind} rule depends on traits, context and "
                                     "parameters only, not on the unit's current state")
         for sym, value in m.micro.expressions().items():
-            check(value, sym, "micro", reads_own | traits | ctx | params, micro_hints)
+            check(value, sym, "micro", reads_own | traits | ctx | params | unit_shocks,
+                  micro_hints)
         states_needing_init = () if m.micro.kind in ("response", "choice") else m.states
         for state in states_needing_init:
             if state not in m.micro.initial:
@@ -458,10 +489,11 @@ class _Checker:
                     "macro": "aggregation sees micro state, traits and parameters only"}
         for name, agg in m.aggregates.items():
             if agg.expr is not None:
-                check(agg.expr, name, "aggregates", own | traits | params, agg_hint)
+                check(agg.expr, name, "aggregates", own | traits | params | unit_shocks,
+                      agg_hint)
 
         hint = unit_hint("the context map sees")
-        reads = {name: check(value, name, "context", macro | aggs | params | ctx,
+        reads = {name: check(value, name, "context", macro | aggs | params | ctx | shocks,
                              {"micro": hint, "traits": hint}).names
                  for name, value in m.context.items()}
         local = {n for n, a in m.aggregates.items() if isinstance(a, Local)}
@@ -472,7 +504,7 @@ class _Checker:
         object.__setattr__(m, "local_context", frozenset(local & set(m.context)))
         macro_hint = unit_hint("macro dynamics see")
         for name, mac in m.macro.items():
-            e = check(mac.rhs, name, "macro", macro | aggs | ctx | params,
+            e = check(mac.rhs, name, "macro", macro | aggs | ctx | params | shocks,
                       {"micro": macro_hint, "traits": macro_hint})
             for n in set(e.names) & local:
                 raise DeclarationError(f"reads '{n}', which differs between units (network-"
@@ -481,6 +513,54 @@ class _Checker:
             if not np.isfinite(mac.initial):
                 raise DeclarationError(f"the initial value must be finite, got {mac.initial!r}",
                                        symbol=name, level="macro")
+
+
+    def check_shocks(self):
+        """Noise intensities and shock deviations: expressions of what each may read;
+        named shocks in discrete time; idiosyncratic ones for finite populations."""
+        m = self.m
+        rule = m.micro
+        params, traits = set(m.parameters), set(m.traits)
+        discrete = m.time == "discrete"
+        for state, value in getattr(rule, "noise", {}).items():
+            if state not in m.states:
+                raise DeclarationError(f"noise is given for '{state}', which is not a state of "
+                                       f"the micro rule {list(m.states)}", symbol=state,
+                                       level="micro")
+            if rule.kind == "response":
+                raise DeclarationError("a response has no dynamics to add noise to: declare an "
+                                       "idiosyncratic shock the response reads (shocks=...)",
+                                       symbol=state, level="micro")
+            self._reads(value, state, "micro", params | traits, "traits and parameters")
+        unit_shocks = dict(getattr(rule, "shocks", {}))
+        for name, value in {**unit_shocks, **m.shocks}.items():
+            level = "micro" if name in unit_shocks else "shocks"
+            if not discrete:
+                raise DeclarationError(
+                    "named shocks are drawn once per period, in discrete time; in continuous "
+                    "time give the macro variable (or the micro rule) noise=..., or model a "
+                    "shock as a macro variable with noise", symbol=name, level=level)
+            self._reads(value, name, level, params, "parameters")
+        for name, mac in m.macro.items():
+            if mac.noise is not None:
+                self._reads(mac.noise, name, "macro", params | set(m.macro),
+                            "parameters and macro state")
+        idiosyncratic = getattr(rule, "noise", None) or unit_shocks
+        if idiosyncratic and isinstance(m.population, MeanField):
+            raise DeclarationError(
+                "idiosyncratic noise and shocks need a finite population=N: the mean-field "
+                "limit has no units to draw them for", symbol="N", level="population")
+
+    @staticmethod
+    def _reads(value, symbol, level, allowed, what):
+        e = Expression(value, symbol=symbol, level=level)
+        if not e.symbolic:
+            raise DeclarationError("a noise intensity or shock deviation must be an expression",
+                                   symbol=symbol, level=level)
+        extra = sorted(set(e.names) - allowed)
+        if extra:
+            raise DeclarationError(f"a noise intensity or shock deviation may read {what} "
+                                   f"only; it reads {extra}", symbol=symbol, level=level)
 
 
 def _check_choice_initial(rule, population):

@@ -36,16 +36,28 @@ class ODE:
     initial : mapping
         State name -> initial value: a number, an expression of traits and parameters, or an
         array with one value per unit.
+    noise : mapping, optional
+        State name -> intensity s (expression of traits and parameters) of an idiosyncratic
+        additive noise, independent across units: ε dx_i = f dt + s dW_i in continuous
+        time, x_{i,t+1} = g + s ξ_{i,t} with ξ ~ N(0, 1) in discrete time.
+    shocks : mapping, optional
+        Discrete time only: shock name -> standard deviation (expression of parameters) of
+        an idiosyncratic shock drawn afresh for every unit in every period, ~ N(0, sd²),
+        which the rule and the aggregates read like a trait.
     """
 
     rhs: dict
     initial: dict = field(default_factory=dict)
+    noise: dict = field(default_factory=dict)
+    shocks: dict = field(default_factory=dict)
     kind = "ode"
 
     def __post_init__(self):
         name = type(self).__name__
         object.__setattr__(self, "rhs", _frozen(self.rhs, f"{name} rhs"))
         object.__setattr__(self, "initial", _frozen(self.initial, f"{name} initial"))
+        object.__setattr__(self, "noise", _frozen(self.noise, f"{name} noise"))
+        object.__setattr__(self, "shocks", _frozen(self.shocks, f"{name} shocks"))
 
     @property
     def states(self):
@@ -60,6 +72,7 @@ class Map(ODE):
     r"""Discrete-time micro update :math:`x_{i,t+1} = g(x_{i,t}, \theta_i, c_t)`.
 
     ``rhs`` holds the update g for each state. Only for ``time="discrete"`` models.
+    ``noise`` and ``shocks`` as for :class:`ODE`.
     """
 
     kind = "map"
@@ -78,6 +91,8 @@ class Response(ODE):
     initial : mapping, optional
         The micro state the fast dynamics start from (default 0); the run begins at the
         attracting fixed point these relax to.
+    shocks : mapping, optional
+        Discrete time only: idiosyncratic shocks the response reads (see :class:`ODE`).
     """
 
     kind = "response"
@@ -246,10 +261,15 @@ def as_aggregate(name, value):
 @dataclass(frozen=True)
 class Macro:
     r"""A macro variable: :math:`\dot y = F(y, X, c)` (continuous) or
-    :math:`y_{t+1} = G(y_t, X_t, c_t)` (discrete), starting from ``initial``."""
+    :math:`y_{t+1} = G(y_t, X_t, c_t)` (discrete), starting from ``initial``.
+
+    ``noise`` (an expression of parameters and macro state) adds an aggregate shock:
+    :math:`dy = F\,dt + \sigma\,dW` (continuous; an SDE) or
+    :math:`y_{t+1} = G + \sigma \xi_t`, :math:`\xi_t \sim N(0, 1)` (discrete)."""
 
     rhs: object
     initial: float
+    noise: object = None
 
     def __post_init__(self):
         _check_macro_initial(self.initial)

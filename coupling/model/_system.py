@@ -162,8 +162,18 @@ class System:
                            for n, d in traits.items()}
             self.weights = np.full(self.population, 1.0 / self.population)
         self.size = self.weights.size
-        self._base_env = {**self.params, **self.traits}
+        # shocks are 0 until a run draws them (see coupling.dynamics._noise)
+        self._base_env = {**self.params, **self.traits,
+                          **{n: np.zeros(self.size) for n in getattr(self.rule, "shocks", {})}}
+        self._outer = {**self.params, **{n: 0.0 for n in self.model.shocks}}
         self._choice_values = None
+
+    def set_shocks(self, values):
+        """This period's shocks: idiosyncratic ones (arrays over the units), read by the
+        micro rule and the aggregates, and aggregate ones (numbers), read by the context map
+        and the macro dynamics."""
+        for name, value in values.items():
+            (self._outer if name in self.model.shocks else self._base_env)[name] = value
 
     def _nodes(self, name, dist):
         """Quadrature nodes of a trait, recomputed only when its parameters change."""
@@ -274,7 +284,7 @@ class System:
 
     def context(self, y, X, local):
         """Context variables {name: scalar or (M,) array}."""
-        env = dict(self.params)
+        env = dict(self._outer)
         env.update(zip(self.macro_names, y))
         env.update(zip(self.global_aggregates, X))
         env.update(local)
@@ -285,7 +295,7 @@ class System:
     def macro_rhs(self, y, X, ctx):
         if not self.macro_names:
             return np.empty(0)
-        env = dict(self.params)
+        env = dict(self._outer)
         env.update(zip(self.macro_names, y))
         env.update(zip(self.global_aggregates, X))
         env.update(ctx)
@@ -359,7 +369,7 @@ class System:
     # ------------------------------------------------------------------ derivatives
     def _context_jacobian(self, y, X, local, ctx):
         """d c / d (X, y, L): arrays of shape (nc, a), (nc, m), (nc, nl); entries per unit."""
-        env = dict(self.params)
+        env = dict(self._outer)
         env.update(zip(self.macro_names, y))
         env.update(zip(self.global_aggregates, X))
         env.update(local)
@@ -451,7 +461,7 @@ class System:
 
     def _macro_jacobian(self, y, X, ctx):
         m = len(self.macro_names)
-        env = dict(self.params)
+        env = dict(self._outer)
         env.update(zip(self.macro_names, y))
         env.update(zip(self.global_aggregates, X))
         env.update(ctx)
@@ -549,7 +559,7 @@ class _FastRHS:
     def build(cls, system):
         """The plan for ``system``, or None where the general path is needed."""
         code, model = system.code, system.model
-        if system.choice or system.local_aggregates:
+        if system.choice or system.local_aggregates or model.has_noise:
             return None
         parts = [code.micro, code.macro, *code.context.values(), *code.aggregates.values()]
         if any(c is None or not c.symbolic for c in parts):
