@@ -22,6 +22,7 @@ from .analysis._fold_curve import FoldCurve, fold_curve
 from .analysis._hopf_curve import hopf_curve
 from .analysis._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
 from .analysis._path_dependence import PathDependence, path_dependence
+from .analysis._regimes import RegimeBreak, regime_break
 from .analysis._timescales import (TimescaleComparison, TimescaleDiagnostics, compare_timescales,
                                    timescale_diagnostics)
 from .dynamics._common import Ramp
@@ -66,6 +67,7 @@ __all__ = [
     "PathDependence",
     "Ramp",
     "RateWarning",
+    "RegimeBreak",
     "ReplicateEarlyWarning",
     "Response",
     "Share",
@@ -92,6 +94,7 @@ __all__ = [
     "path_dependence",
     "read_model",
     "reduce",
+    "regime_break",
     "simulate",
     "timescale_diagnostics",
     "write_model",

@@ -2,7 +2,7 @@
 continue them in a parameter, continue their folds in two, find its attractors and their basin
 fractions (over a parameter range: with their births and deaths), sweep a parameter up and
 back down to measure its hysteresis loop, compare the full model with its slow reduction at
-several timescales, run the demo.
+several timescales, test a reduced-form relation across a policy switch, run the demo.
 
 Examples
 --------
@@ -21,6 +21,8 @@ Examples
     coupling hysteresis social-choice --set J=2 --population 500 --param h --range -1 1 \\
         --settle 2 --steps 50 --replicates 5 --seed 1 --plot loop.png
     coupling timescales slow-feedback --eps 0.1 0.01 0.001 --t-end 30 --plot timescales.png
+    coupling regime phillips-curve --lever rho --before 0.2 --after 0.9 --switch-at 300 \\
+        --seed 1 --plot regime.png
     coupling demo --out coupling-demo
 """
 
@@ -39,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 import coupling as cp
+from coupling._catalog import reduced_form
 
 DEFAULT_MODEL = "social-choice"
 
@@ -218,6 +221,32 @@ def _parser():
                             help="print the comparison as a JSON document only")
     timescales.set_defaults(run=_timescales)
 
+    regime = commands.add_parser("regime",
+                                 help="switch a policy lever and test whether a reduced-form "
+                                      "relation breaks (the Lucas critique)")
+    _add_model_arguments(regime)
+    regime.add_argument("--lever", required=True, metavar="NAME",
+                        help="the policy lever to switch")
+    regime.add_argument("--before", required=True, type=_lever_value, metavar="V1",
+                        help="its value (or rule, an expression) before the switch")
+    regime.add_argument("--after", required=True, type=_lever_value, metavar="V2",
+                        help="its value (or rule) after the switch")
+    regime.add_argument("--switch-at", type=_positive, default=200.0, metavar="T",
+                        help="when the switch happens (default 200)")
+    regime.add_argument("--periods", type=_positive, metavar="N",
+                        help="length of the run (default twice --switch-at)")
+    regime.add_argument("--reduced-form", metavar="'Y ~ X1 + X2[-1]'",
+                        help="the relation to estimate (default: the catalogue model's)")
+    regime.add_argument("--replicates", type=_count, default=10, metavar="R",
+                        help="runs of the model under the new regime behind the structural "
+                             "prediction (default 10)")
+    regime.add_argument("--plot", metavar="FILE",
+                        help="save the switch, the forecasts and the recursive estimates "
+                             "to FILE")
+    regime.add_argument("--json", action="store_true",
+                        help="print the test as a JSON document only")
+    regime.set_defaults(run=_regime)
+
     demo = commands.add_parser("demo", help=f"run {DEFAULT_MODEL} end to end: figure + summary")
     demo.add_argument("--out", type=Path, default=Path("coupling-demo"), metavar="DIR",
                       help="output directory (default: ./coupling-demo)")
@@ -267,6 +296,14 @@ def _value(text):
         return int(text)
     except ValueError:
         return float(text)
+
+
+def _lever_value(text):
+    """A lever's value: a number, or else a rule (an expression, checked when used)."""
+    try:
+        return _number(text)
+    except argparse.ArgumentTypeError:
+        return text
 
 
 def _bound(text):
@@ -738,6 +775,30 @@ def _timescales(args):
     else:
         print("\n".join(_header(model.name, model.parameters, _population_name(population))
                         + [comparison.summary()]))
+    return 0
+
+
+def _regime(args):
+    model = _load(args.model, dict(args.values))
+    population = model.population if args.population is None else args.population
+    form = args.reduced_form or reduced_form(args.model)
+    if form is None:
+        raise UsageError("argument --reduced-form: expected for a model without a default "
+                         "relation, e.g. --reduced-form 'u ~ inflation'")
+    result = cp.regime_break(model, {args.lever: args.before}, {args.lever: args.after},
+                             switch_at=args.switch_at, periods=args.periods,
+                             reduced_form=form, population=population, seed=args.seed,
+                             replicates=args.replicates)
+    if args.plot:
+        axes = result.plot()
+        _save_figure(axes[0].figure, args.plot)
+    record = _plain({**result.to_dict(), "parameters": model.parameters,
+                     "population": _population_name(population), "seed": args.seed})
+    if args.json:
+        print(json.dumps(record, allow_nan=False))
+    else:
+        print("\n".join(_header(model.name, model.parameters, _population_name(population))
+                        + [result.summary()]))
     return 0
 
 
@@ -1377,7 +1438,42 @@ def _timescale_error_panel(comparison, ax):
     return lines
 
 
+REGIME_MODEL = "phillips-curve"
+REGIME_SWITCH = ("rho", 0.2, 0.9)  # the monetary rule becomes persistent
+REGIME_SWITCH_AT = 300
+
+
+def _regime_section(out):
+    """``regime.png``: (k) a Phillips curve estimated under one monetary rule, tested across
+    a switch to another: the forecasts, the recursive estimates, the verdict."""
+    model = cp.load(REGIME_MODEL)
+    lever, before, after = REGIME_SWITCH
+    result = cp.regime_break(model, {lever: before}, {lever: after},
+                             switch_at=REGIME_SWITCH_AT, reduced_form=reduced_form(REGIME_MODEL),
+                             seed=DEMO_SEED)
+    plt = _pyplot()
+    figure, axes = plt.subplots(3, 1, figsize=(10, 10), layout="constrained")
+    result.plot(axes=axes)
+    axes[0].set_title(f"(k) {REGIME_MODEL}: the monetary rule's persistence {lever} goes "
+                      f"from {before:g} to {after:g} at t = {REGIME_SWITCH_AT}")
+    path = out / "regime.png"
+    _save_figure(figure, path)
+    kappa = model.parameters["kappa"]
+    lines = [f"(k) Lucas critique: the Phillips curve {result.reduced_form} estimated under "
+             f"{lever} = {before:g}, tested after a switch to {lever} = {after:g} "
+             f"(N = {model.population} forecasters, seed {DEMO_SEED})",
+             f"  slope under A {result.fit_before.coef[1]:+.3f} (theory "
+             f"{-(1 - before ** 2) / kappa:+.3f}), under B {result.fit_after.coef[1]:+.3f} "
+             f"(theory {-(1 - after ** 2) / kappa:+.3f}), structural prediction "
+             f"{result.structural.coef[1]:+.3f}",
+             f"  forecast RMSE after the switch: reduced form {result.rmse_reduced:.3f}, "
+             f"structural {result.rmse_structural:.3f} (noise level {result.noise:.3f})"]
+    lines += [f"  {test.description}" for test in result.tests.values()]
+    lines.append("  " + result.verdict)
+    return [path], lines
+
+
 DEMO_SECTIONS = (_trajectories_section, _bifurcation_section, _fold_curve_section,
-                 _hysteresis_section, _timescales_section)
+                 _hysteresis_section, _timescales_section, _regime_section)
 """Demo sections: each takes the output directory, writes its files and returns
 ``(paths written, summary lines)``."""

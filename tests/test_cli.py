@@ -452,7 +452,7 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     assert cli.main(["demo", "--out", str(out)]) == 0
     summary = out / "summary.txt"
     for name in ("trajectories.png", "bifurcation.png", "fold_curve.png", "hysteresis.png",
-                 "timescales.png"):
+                 "timescales.png", "regime.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
@@ -510,9 +510,17 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     orders = sections["(j)"][-1]
     assert float(orders.split("y ")[1].split(",")[0]) == pytest.approx(1.0, abs=0.1)
     assert float(orders.split("eps^")[1].split(" ")[0]) == pytest.approx(2 / 3, abs=0.06)
+    # (k): the Phillips-curve slope under each rule near -(1 - rho^2)/kappa, and the break
+    (slopes,) = [line for line in sections["(k)"] if line.startswith("  slope under A")]
+    numbers = [float(x) for x in slopes.replace("(theory", "").replace(")", "").replace(
+        ",", "").split() if x[0] in "+-"]
+    assert abs(numbers[0] - numbers[1]) < 0.15 and abs(numbers[2] - numbers[3]) < 0.15
+    assert any("The reduced form broke at the regime switch" in line
+               for line in sections["(k)"])
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "summary.txt" in printed
     assert "hysteresis.png" in printed and "timescales.png" in printed
+    assert "regime.png" in printed
 
 
 TIMESCALES = ["timescales", "slow-feedback", "--set", "c=0.3", "--set", "x0=0.9",
@@ -547,3 +555,30 @@ def test_python_dash_m_runs_the_command_line():
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert any(line.startswith("social-choice ") for line in done.stdout.splitlines())
+
+
+REGIME = ["regime", "lucas-islands", "--lever", "sigma_m", "--before", "0.5", "--after", "1.5",
+          "--switch-at", "200", "--seed", "2", "--replicates", "3"]
+
+
+def test_regime_summary_json_and_plot(tmp_path, capsys):
+    """The output-inflation slope falls from 0.8 to 0.31 (mean elasticity 1): a break."""
+    assert cli.main(REGIME) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "model       lucas-islands" in lines
+    assert any(line.startswith("The reduced form broke") for line in lines)
+    path = tmp_path / "regime.png"
+    assert cli.main([*REGIME, "--json", "--plot", str(path)]) == 0
+    captured = capsys.readouterr()
+    record = _strict_json(captured.out)
+    assert captured.err == "" and path.read_bytes().startswith(b"\x89PNG")
+    assert record["reduced_form"] == "output ~ inflation" and record["broke"]
+    assert record["before"] == {"sigma_m": 0.5} and record["after"] == {"sigma_m": 1.5}
+    assert abs(record["fit_before"]["coef"]["inflation"] - 0.8) < 0.05
+    assert abs(record["structural"]["coef"]["inflation"] - 1 / 3.25) < 0.05
+
+
+def test_regime_errors(capsys):
+    assert cli.main(["regime", "lucas-islands", "--lever", "b", "--before", "1",
+                     "--after", "2"]) == 1
+    assert "not a policy lever" in capsys.readouterr().err

@@ -28,3 +28,12 @@ def test_fast_slow_example_shows_first_order_convergence_and_the_period_law():
     assert abs(comparison.order_period - 2 / 3) < 0.06
     assert comparison.folds.size == 7 and all(comparison.separated)
     assert diagnostics.attracting and diagnostics.ratio < diagnostics.eps
+
+
+def test_policy_regime_example_shows_the_phillips_curve_break():
+    """Slope -(1 - rho^2)/kappa: -1.92 under rho = 0.2, -0.38 under rho = 0.9; the reduced
+    form of regime A forecasts regime B worse than the structural model."""
+    result = runpy.run_path(str(EXAMPLES / "policy_regimes.py"))["result"]
+    assert result.broke and result.ratio > 1.5
+    assert abs(result.fit_before.coef[1] + 1.92) < 0.1
+    assert abs(result.structural.coef[1] + 0.38) < 0.06

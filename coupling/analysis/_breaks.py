@@ -236,6 +236,10 @@ def _pformat(p):
     return f"p = {p:.2g}"
 
 
+def _where(split, times):
+    return f"row {split}" if times is None else f"t = {times[split]:g}"
+
+
 def fit_linear(y, X, names=None):
     """OLS fit of y (n,) on the columns of X (n, k); ``names`` labels the k coefficients."""
     y, X = _design(y, X)
@@ -253,8 +257,9 @@ def _ssr(y, X):
     return float(sm.OLS(y, X).fit().ssr)
 
 
-def chow_test(y, X, split):
-    """Chow F test of one β for rows t < split and t ≥ split: F(k, n - 2k)."""
+def chow_test(y, X, split, times=None):
+    """Chow F test of one β for rows t < split and t ≥ split: F(k, n - 2k). ``times``
+    (one per row) label the split in the description."""
     y, X = _design(y, X)
     n, k = X.shape
     split = _index(split, "split")
@@ -272,7 +277,7 @@ def chow_test(y, X, split):
     F = max(restricted - unrestricted, 0.0) / k / (unrestricted / df[1])
     p = float(stats.f.sf(F, *df))
     return BreakTest("chow", F, p, df, split,
-                     f"Chow F{df} = {F:.3g} at t = {split}, {_pformat(p)}",
+                     f"Chow F{df} = {F:.3g} at {_where(split, times)}, {_pformat(p)}",
                      {"ssr_restricted": restricted, "ssr_before": first, "ssr_after": second})
 
 
@@ -333,12 +338,12 @@ def _sup_wald_null(k, trim):
     return peak
 
 
-def sup_f_test(y, X, trim=0.15):
+def sup_f_test(y, X, trim=0.15, times=None):
     """Andrews' sup-F (Wald form k·F) test for one break at an unknown row.
 
     Candidate splits s satisfy trim ≤ s/n ≤ 1 - trim with k + 1 rows on each side;
     ``break_index`` is the maximising s. ``extra`` holds the candidate splits and their Wald
-    statistics.
+    statistics. ``times`` (one per row) label the split in the description.
     """
     y, X = _design(y, X)
     n, k = X.shape
@@ -365,7 +370,8 @@ def sup_f_test(y, X, trim=0.15):
     p = float(null.size - np.searchsorted(null, W)) / null.size
     shown = f"p < {1 / null.size:.0e}" if p == 0 else _pformat(p)
     return BreakTest("sup_f", W, p, None, split,
-                     f"sup-F (Wald, k = {k}, trim {trim:g}) = {W:.3g} at t = {split}, {shown}",
+                     f"sup-F (Wald, k = {k}, trim {trim:g}) = {W:.3g} at "
+                     f"{_where(split, times)}, {shown}",
                      {"splits": splits, "wald": wald, "k": k, "trim": trim})
 
 

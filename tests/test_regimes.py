@@ -1,0 +1,166 @@
+"""Policy regimes, shocks and the Lucas-critique test, against the closed forms of the two
+catalogue models (lucas-islands, phillips-curve)."""
+
+import json
+
+import matplotlib
+import numpy as np
+import pytest
+
+import coupling as cp
+from coupling.analysis._breaks import fit_linear
+from coupling.analysis._regimes import parse_reduced_form, switched_model
+
+matplotlib.use("Agg")
+
+
+def regression(run, dependent, regressors, burn_in=50):
+    """OLS of run[dependent] on a constant and run[name][t - lag] for (name, lag)."""
+    start = max(burn_in, max(lag for _, lag in regressors))
+    n = run.t.size
+    X = np.column_stack([np.ones(n - start)] + [run[name][start - lag:n - lag]
+                                                for name, lag in regressors])
+    return fit_linear(run[dependent][start:], X)
+
+
+# ----------------------------------------------------------------------------- shocks
+def test_shocks_are_seeded_and_have_the_declared_spread():
+    model = cp.load("phillips-curve")
+    a = cp.simulate(model, 400, seed=7)
+    b = cp.simulate(model, 400, seed=7)
+    c = cp.simulate(model, 400, seed=8)
+    np.testing.assert_array_equal(a["u"], b["u"])
+    assert not np.array_equal(a["u"], c["u"])
+    # inflation is an AR(1) with innovation sd sigma_pi = 1: its one-step innovations have
+    # sd 1 to within 4 standard errors of a sample sd over 400 draws (1/sqrt(2 n))
+    p = model.parameters
+    innovations = a["inflation"][1:] - p["rho"] * a["inflation"][:-1] - (1 - p["rho"]) * p["pibar"]
+    assert abs(np.std(innovations) - 1.0) < 4 / np.sqrt(2 * 400)
+
+
+def test_shocks_are_checked_at_declaration():
+    model = cp.load("phillips-curve")
+    with pytest.raises(cp.DeclarationError, match="finite population") as error:
+        model.replace(population="mean-field")
+    assert error.value.level == "population"
+    with pytest.raises(cp.DeclarationError, match="discrete time") as error:
+        cp.Model(micro=cp.ODE(rhs={"x": "-x + s_seen"}, initial={"x": 0}),
+                 aggregates={"X": "x"}, context={"s_seen": "s"}, shocks={"s": 0.1})
+    assert error.value.symbol == "s"
+    with pytest.raises(cp.DeclarationError, match="reads") as error:
+        model.replace(shocks={"v": "sigma_v*inflation"})
+    assert error.value.symbol == "v"
+
+
+def test_continuous_time_macro_noise_is_an_ornstein_uhlenbeck_process():
+    """dy = -k y dt + sigma dW (units slaved to y): stationary variance sigma^2/(2k). The
+    linearly implicit Euler-Maruyama step y' = y/(1 + hk) + sigma sqrt(h) xi has the
+    stationary variance sigma^2 h / (1 - (1 + hk)^-2), 3 % above at h = 0.02."""
+    model = cp.Model(micro=cp.ODE(rhs={"x": "-x + y_seen"}, initial={"x": 0.0}),
+                     aggregates={"X": "x"}, context={"y_seen": "y"},
+                     macro={"y": cp.Macro("-k*y", 0.0, noise="sigma")},
+                     parameters={"k": 1.0, "sigma": 0.5}, timescale=0.01, population=10)
+    h = 0.02
+    run = cp.simulate(model, 1000.0, seed=3, n_points=2001, dt=h)
+    late = run["y"][run.t > 20]
+    # an OU process with correlation time 1 observed over T = 980: about T/2 independent
+    # values, so a variance estimate has relative sd sqrt(2/490) = 0.064
+    scheme = 0.25 * h / (1 - (1 + h) ** -2)
+    assert np.var(late) == pytest.approx(scheme, rel=4 * 0.064)
+    assert run.method.startswith("linearly implicit Euler-Maruyama")
+
+
+# ----------------------------------------------------------------------------- regimes
+def test_reduced_form_parsing():
+    assert parse_reduced_form("u ~ inflation + inflation[-2]") == \
+        ("u", [("inflation", 0), ("inflation", 2)])
+    for bad in ("u", "u ~ ", "u[-1] ~ x", "u ~ x[+1]", "u ~ 2*x"):
+        with pytest.raises(ValueError):
+            parse_reduced_form(bad)
+
+
+def test_switched_model_values_and_rules():
+    model = cp.load("phillips-curve")
+    switched, after = switched_model(model, {"rho": 0.2}, {"rho": 0.9})
+    assert switched.parameters["rho"] == 0.2 and after == {"rho": 0.9}
+    # a rule: the mean inflation target follows unemployment; it reaches the units through
+    # a context variable
+    ruled, after = switched_model(model, {"pibar": 2.0}, {"pibar": "1.5 + 0.25*inflation"})
+    assert after == {"regime": 1.0} and "pibar_rule" in ruled.context
+    run = cp.simulate(ruled, 60, seed=1, schedule={"regime": [(30, 1.0)]})
+    assert run.status == 0
+    with pytest.raises(cp.DeclarationError, match="policy lever"):
+        switched_model(model, {"kappa": 1.0}, {"kappa": 2.0})
+
+
+# ----------------------------------------------------------------------------- closed forms
+@pytest.mark.parametrize("rho", [0.2, 0.9])
+def test_phillips_curve_coefficients_under_two_rules(rho):
+    """u = u* + (1 - rho) pibar/kappa - inflation/kappa + rho inflation[-1]/kappa + iid error:
+    the OLS estimates lie within 4 standard errors (iid errors: OLS errors are valid)."""
+    model = cp.load("phillips-curve", rho=rho)
+    p = model.parameters
+    fit = regression(cp.simulate(model, 3000, seed=11), "u", [("inflation", 0),
+                                                              ("inflation", 1)])
+    exact = [p["u_star"] + (1 - rho) * p["pibar"] / p["kappa"], -1 / p["kappa"],
+             rho / p["kappa"]]
+    assert np.all(np.abs(fit.coef - exact) < 4 * fit.se), (fit.coef, exact, fit.se)
+    # the naive Phillips curve u ~ inflation: slope -(1 - rho^2)/kappa; its residual is an
+    # AR(1) with coefficient rho, which inflates the OLS error by sqrt((1 + rho)/(1 - rho))
+    naive = regression(cp.simulate(model, 3000, seed=12), "u", [("inflation", 0)])
+    inflate = np.sqrt((1 + rho) / (1 - rho))
+    assert abs(naive.coef[1] + (1 - rho ** 2) / p["kappa"]) < 4 * inflate * naive.se[1]
+
+
+@pytest.mark.parametrize("sigma_m", [0.5, 1.5])
+def test_lucas_islands_slope_under_two_policy_variances(sigma_m):
+    """output = -beta mu + beta inflation + e, beta = mean(b) sigma_z^2/(sigma_z^2 +
+    sigma_m^2) (Lucas 1973); iid errors."""
+    model = cp.load("lucas-islands", sigma_m=sigma_m)
+    p = model.parameters
+    run = cp.simulate(model, 2000, seed=5)
+    fit = regression(run, "output", [("inflation", 0)])
+    # the finite population's own mean elasticity (its sampling error is 0.2/sqrt(500))
+    b = run.traits["elasticity"].mean()
+    beta = b * p["sigma_z"] ** 2 / (p["sigma_z"] ** 2 + sigma_m ** 2)
+    assert np.all(np.abs(fit.coef - [-beta * p["mu"], beta]) < 4 * fit.se), (fit.coef, beta)
+
+
+# ----------------------------------------------------------------------------- regime_break
+def test_regime_break_flags_the_lucas_critique_in_the_phillips_curve():
+    model = cp.load("phillips-curve")
+    result = cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=300, periods=600,
+                             reduced_form="u ~ inflation", seed=3)
+    p = model.parameters
+    assert result.broke and result.tests["chow"].pvalue < 1e-6
+    # the structural model predicts the new slope -(1 - 0.81)/kappa; its forecast error is
+    # the noise level: RMSE over 300 iid rows has relative sd 1/sqrt(600) = 0.04
+    assert result.structural.coef[1] == pytest.approx(-(1 - 0.81) / p["kappa"], abs=0.06)
+    assert result.rmse_structural / result.noise == pytest.approx(1.0, abs=4 * 0.041 + 0.03)
+    assert result.ratio > 1.5
+    assert "inflation" in result.verdict and "rose" in result.verdict
+    assert "the units' rule reads rho" in result.verdict
+    record = json.loads(json.dumps(result.to_dict()))
+    assert record["broke"] and set(record["tests"]) == {"chow", "cusum", "sup_f", "variance"}
+    axes = result.plot()
+    assert len(axes) == 3
+
+
+def test_regime_break_is_reproducible_and_quiet_without_a_change():
+    model = cp.load("lucas-islands")
+    a = cp.regime_break(model, {"sigma_m": 0.5}, {"sigma_m": 0.5}, switch_at=200,
+                        reduced_form="output ~ inflation", seed=4, replicates=3)
+    b = cp.regime_break(model, {"sigma_m": 0.5}, {"sigma_m": 0.5}, switch_at=200,
+                        reduced_form="output ~ inflation", seed=4, replicates=3)
+    assert a.to_dict() == b.to_dict()
+    assert a.tests["chow"].pvalue > 0.01 and a.ratio == pytest.approx(1.0, abs=0.15)
+
+
+def test_regime_break_rejects_bad_input():
+    model = cp.load("phillips-curve")
+    with pytest.raises(ValueError, match="does not record"):
+        cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=100,
+                        reduced_form="gdp ~ inflation")
+    with pytest.raises(ValueError, match="switch_at"):
+        cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=100, periods=50,
+                        reduced_form="u ~ inflation")
