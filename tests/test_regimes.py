@@ -164,3 +164,24 @@ def test_regime_break_rejects_bad_input():
     with pytest.raises(ValueError, match="switch_at"):
         cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=100, periods=50,
                         reduced_form="u ~ inflation")
+
+
+def test_regime_break_with_a_rule_and_in_continuous_time():
+    """A rule regime runs end to end. In continuous time rows are sampled every ``sample``
+    time units. Units relaxing on eps behind the OU process dy = (c - y) dt + 0.3 dW give X,
+    the exponential smoothing of y over eps; its regression on y has the slope
+    int exp(-s/eps)/eps exp(-s) ds = 1/(1 + eps) (a long run gives 0.946 +- 0.004)."""
+    model = cp.load("phillips-curve")
+    ruled = cp.regime_break(model, {"pibar": 2.0}, {"pibar": "1.5 + 0.25*inflation"},
+                            switch_at=200, reduced_form="u ~ inflation", seed=2, replicates=2)
+    assert "regime" in ruled.trajectory.scheduled_names and np.isfinite(ruled.ratio)
+    ou = cp.Model(micro=cp.ODE(rhs={"x": "-x + y_seen"}, initial={"x": 0.0}),
+                  aggregates={"X": "x"}, context={"y_seen": "y"},
+                  macro={"y": cp.Macro("-y + c", 0.0, noise="0.3")},
+                  parameters={"c": 0.0}, policy=["c"], timescale=0.05, population=5)
+    result = cp.regime_break(ou, {"c": 0.0}, {"c": 1.0}, switch_at=60, sample=0.5,
+                             reduced_form="X ~ y", seed=1, replicates=2)
+    assert result.t[1] - result.t[0] == 0.5
+    # the pooled structural fit has about 180 rows of an OU process with correlation time 1:
+    # standard error about 0.015; tolerance 3 of them
+    assert result.structural.coef[1] == pytest.approx(1 / 1.05, abs=0.045)
