@@ -510,11 +510,15 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     orders = sections["(j)"][-1]
     assert float(orders.split("y ")[1].split(",")[0]) == pytest.approx(1.0, abs=0.1)
     assert float(orders.split("eps^")[1].split(" ")[0]) == pytest.approx(2 / 3, abs=0.06)
-    # (k): the Phillips-curve slope under each rule near -(1 - rho^2)/kappa, and the break
+    # (k): the Phillips-curve slope -(1 - rho^2)/kappa under rho = 0.2 (300 rows: se 0.03,
+    # x 1.2 for residual autocorrelation) and the structural prediction under rho = 0.9
+    # (pooled over 10 runs: se about 0.015); the realised regime-B slope (300 rows with
+    # residual autocorrelation 0.9: se about 0.2) only has to be flatter than regime A's
     (slopes,) = [line for line in sections["(k)"] if line.startswith("  slope under A")]
-    numbers = [float(x) for x in slopes.replace("(theory", "").replace(")", "").replace(
-        ",", "").split() if x[0] in "+-"]
-    assert abs(numbers[0] - numbers[1]) < 0.15 and abs(numbers[2] - numbers[3]) < 0.15
+    a, theory_a, b, theory_b, structural = [
+        float(x) for x in slopes.replace("(theory", "").replace(")", "").replace(
+            ",", "").split() if x[0] in "+-"]
+    assert abs(a - theory_a) < 0.15 and abs(structural - theory_b) < 0.06 and a < b < 0
     assert any("The reduced form broke at the regime switch" in line
                for line in sections["(k)"])
     printed = capsys.readouterr().out
