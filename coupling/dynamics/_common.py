@@ -245,3 +245,14 @@ def output_times(t_end, t_eval, n_points, discrete):
     if discrete:
         return np.arange(int(t_end) + 1, dtype=float)
     return np.linspace(0.0, t_end, n_points)
+
+
+def fixed_steps(times, schedule, dt):
+    """The grid of a fixed-step run: for each interval between consecutive output times and
+    parameter changes, ``(t, t_next, n, h)`` with n steps of length h <= dt fitted into it."""
+    stops = np.union1d(times, schedule.breakpoints)
+    t = 0.0
+    for t_next in stops[stops > 0]:
+        n = max(1, int(np.ceil((t_next - t) / dt - 1e-9)))
+        yield t, t_next, n, (t_next - t) / n
+        t = t_next

@@ -18,7 +18,7 @@ times and parameter changes, and a ramp is set at each step's midpoint.
 
 import numpy as np
 
-from ._common import describe_nonfinite
+from ._common import describe_nonfinite, fixed_steps
 
 #: Steps between Jacobian evaluations.
 REFRESH = 5
@@ -27,14 +27,11 @@ REFRESH = 5
 def run(system, schedule, recorder, times, noise, *, dt):
     """Integrate; returns (status, message, final micro state, stats)."""
     u = system.pack(system.initial_micro(), system.initial_macro())
-    stops = np.union1d(times, schedule.breakpoints)
     nm = system.size * system.k
-    t, steps, factor, since, h_factored = 0.0, 0, None, REFRESH, None
+    steps, factor, since, h_factored = 0, None, REFRESH, None
     if times[0] == 0:
         recorder.record(0.0, *system.unpack(u))
-    for t_next in stops[stops > 0]:
-        n = max(1, int(np.ceil((t_next - t) / dt - 1e-9)))
-        h = (t_next - t) / n
+    for t, t_next, n, h in fixed_steps(times, schedule, dt):
         system.set_parameters(schedule.at(t))
         for i in range(n):
             if schedule.ramped:
@@ -52,12 +49,11 @@ def run(system, schedule, recorder, times, noise, *, dt):
             u = u + factor.solve(h * system.rhs(u)) + kick
             since += 1
             steps += 1
-        t = t_next
         Z, y = system.unpack(u)
         culprit = describe_nonfinite(system, Z, y)
         if culprit is not None:
-            return -1, f"non-finite value in {culprit} by t = {t:.6g}", Z, {"steps": steps}
-        if t in times:
-            system.set_parameters(schedule.at(t))
-            recorder.record(t, Z, y)
+            return -1, f"non-finite value in {culprit} by t = {t_next:.6g}", Z, {"steps": steps}
+        if t_next in times:
+            system.set_parameters(schedule.at(t_next))
+            recorder.record(t_next, Z, y)
     return 0, None, system.unpack(u)[0], {"steps": steps}

@@ -15,7 +15,7 @@ moving macro state (classical RK4, or the map itself in discrete time).
 import numpy as np
 
 from .._errors import DeclarationError
-from ._common import describe_nonfinite
+from ._common import describe_nonfinite, fixed_steps
 
 
 class Reviser:
@@ -106,14 +106,10 @@ def run(system, schedule, recorder, times, *, dt, noise=None):
     Z = system.initial_micro()
     y = system.initial_macro()
     revise = Reviser(system)
-    stops = np.union1d(times, schedule.breakpoints)
-    t = 0.0
     if times[0] == 0:
         recorder.record(0.0, Z, y)
     steps = 0
-    for t_next in stops[stops > 0]:
-        n = max(1, int(np.ceil((t_next - t) / dt - 1e-9)))
-        h = (t_next - t) / n
+    for t, t_next, n, h in fixed_steps(times, schedule, dt):
         system.set_parameters(schedule.at(t))
         for i in range(n):
             if schedule.ramped:
@@ -128,11 +124,10 @@ def run(system, schedule, recorder, times, *, dt, noise=None):
                 return -1, f"{exc} at t = {t + i * h:.10g}", Z, {"steps": steps}
             y = y_new
             steps += 1
-        t = t_next
         culprit = describe_nonfinite(system, Z, y)
         if culprit is not None:
-            return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, {"steps": steps}
-        if t in times:
-            system.set_parameters(schedule.at(t))
-            recorder.record(t, Z, y)
+            return -1, f"non-finite value in {culprit} at t = {t_next:.6g}", Z, {"steps": steps}
+        if t_next in times:
+            system.set_parameters(schedule.at(t_next))
+            recorder.record(t_next, Z, y)
     return 0, None, Z, {"steps": steps}
