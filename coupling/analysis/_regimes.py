@@ -351,6 +351,23 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
     Returns
     -------
     RegimeBreak
+
+    Raises
+    ------
+    SimulationError
+        If a run fails; it carries the partial trajectory and says where and when.
+
+    Examples
+    --------
+    Lucas islands: more erratic monetary policy flattens the output-inflation slope
+    b σ_z²/(σ_z² + σ_m²) from 0.8 to 0.31.
+
+    >>> import coupling as cp
+    >>> result = cp.regime_break(cp.load("lucas-islands"), {"sigma_m": 0.5},
+    ...                          {"sigma_m": 1.5}, switch_at=200,
+    ...                          reduced_form="output ~ inflation", seed=1, replicates=3)
+    >>> result.broke, f"{result.fit_before.coef[1]:.2f}", f"{result.structural.coef[1]:.2f}"
+    (True, '0.80', '0.31')
     """
     dependent, terms = parse_reduced_form(reduced_form)
     discrete = model.time == "discrete"
@@ -407,12 +424,10 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
 
 
 def _run(model, length, population, seed, schedule, discrete, sample):
+    """One run; a failure raises SimulationError carrying the partial trajectory."""
     t_eval = None if discrete else np.arange(0.0, length + 0.5 * sample, sample)
-    run = simulate(model, int(round(length)) if discrete else length, population=population,
-                   seed=seed, schedule=schedule, t_eval=t_eval)
-    if run.status < 0:
-        raise RuntimeError(f"the run under the regimes failed: {run.message}")
-    return run
+    return simulate(model, int(round(length)) if discrete else length, population=population,
+                    seed=seed, schedule=schedule, t_eval=t_eval, throw=True)
 
 
 def _rows(run, dependent, terms, constant, burn_in):
