@@ -9,7 +9,8 @@ import pytest
 
 import coupling as cp
 from coupling.analysis._breaks import fit_linear
-from coupling.analysis._regimes import parse_reduced_form, switched_model
+from coupling.analysis._regimes import parse_reduced_form
+from coupling.model._policy import regime_path
 
 matplotlib.use("Agg")
 
@@ -79,18 +80,30 @@ def test_reduced_form_parsing():
             parse_reduced_form(bad)
 
 
-def test_switched_model_values_and_rules():
+def test_regime_paths_with_values_and_rules():
     model = cp.load("phillips-curve")
-    switched, after = switched_model(model, {"rho": 0.2}, {"rho": 0.9})
-    assert switched.parameters["rho"] == 0.2 and after == {"rho": 0.9}
-    # a rule: the mean inflation target follows unemployment; it reaches the units through
-    # a context variable
-    ruled, after = switched_model(model, {"pibar": 2.0}, {"pibar": "1.5 + 0.25*inflation"})
-    assert after == {"regime": 1.0} and "pibar_rule" in ruled.context
-    run = cp.simulate(ruled, 60, seed=1, schedule={"regime": [(30, 1.0)]})
-    assert run.status == 0
+    switched, schedule = regime_path(model, [(0, {"rho": 0.2}), (50, {"rho": 0.9})])
+    assert switched.parameters["rho"] == 0.2 and schedule == {"rho": [(50.0, 0.9)]}
+    # a rule: the inflation target follows inflation; it reaches the units through a
+    # context variable, and one indicator per regime switches it on and off
+    ruled, schedule = regime_path(model, [(0, {"pibar": 2.0}),
+                                          (30, {"pibar": "1.5 + 0.25*inflation"}),
+                                          (60, {"pibar": 3.0})])
+    assert "pibar_rule" in ruled.context
+    assert schedule == {"regime_0": [(30.0, 0.0), (60.0, 0.0)],
+                        "regime_1": [(30.0, 1.0), (60.0, 0.0)],
+                        "regime_2": [(30.0, 0.0), (60.0, 1.0)]}
+    run = cp.simulate(model, 90, seed=1, regimes=[(0, {"pibar": 2.0}),
+                                                  (30, {"pibar": "1.5 + 0.25*inflation"}),
+                                                  (60, {"pibar": 3.0})])
+    # the last regime's target is 3: the mean of the 20 periods after t = 70 of an AR(1)
+    # with rho = 0.2 and innovation sd 1 has sd sqrt(1/20 (1 + rho)/(1 - rho)/(1 - rho^2))
+    sd_mean = np.sqrt(1 / 20 * 1.2 / 0.8 / 0.96)
+    assert run.status == 0 and abs(np.mean(run["inflation"][run.t > 70]) - 3.0) < 4 * sd_mean
     with pytest.raises(cp.DeclarationError, match="policy lever"):
-        switched_model(model, {"kappa": 1.0}, {"kappa": 2.0})
+        regime_path(model, [(0, {"kappa": 1.0})])
+    with pytest.raises(ValueError, match="both"):
+        cp.simulate(model, 10, regimes=[(5, {"rho": 0.5})], schedule={"rho": [(2, 0.1)]})
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -174,7 +187,7 @@ def test_regime_break_with_a_rule_and_in_continuous_time():
     model = cp.load("phillips-curve")
     ruled = cp.regime_break(model, {"pibar": 2.0}, {"pibar": "1.5 + 0.25*inflation"},
                             switch_at=200, reduced_form="u ~ inflation", seed=2, replicates=2)
-    assert "regime" in ruled.trajectory.scheduled_names and np.isfinite(ruled.ratio)
+    assert "regime_1" in ruled.trajectory.scheduled_names and np.isfinite(ruled.ratio)
     ou = cp.Model(micro=cp.ODE(rhs={"x": "-x + y_seen"}, initial={"x": 0.0}),
                   aggregates={"X": "x"}, context={"y_seen": "y"},
                   macro={"y": cp.Macro("-y + c", 0.0, noise="0.3")},
@@ -185,3 +198,20 @@ def test_regime_break_with_a_rule_and_in_continuous_time():
     # the pooled structural fit has about 180 rows of an OU process with correlation time 1:
     # standard error about 0.015; tolerance 3 of them
     assert result.structural.coef[1] == pytest.approx(1 / 1.05, abs=0.045)
+
+
+def test_regime_break_with_a_callable_reduced_form():
+    """A callable builds the rows itself: here the Phillips curve in first differences,
+    du = -(1/kappa) dinflation + ..., against the same relation given as a formula."""
+    def differences(run):
+        du, dpi = np.diff(run["u"]), np.diff(run["inflation"])
+        return run.t[1:], du, np.column_stack([np.ones(du.size), dpi])
+
+    model = cp.load("phillips-curve")
+    result = cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=200,
+                             reduced_form=differences, seed=5, replicates=2)
+    assert result.names == ("x0", "x1") and result.reduced_form == "differences"
+    assert np.isfinite(result.ratio) and len(result.tests) == 4
+    with pytest.raises(ValueError, match="returns"):
+        cp.regime_break(model, {"rho": 0.2}, {"rho": 0.9}, switch_at=200,
+                        reduced_form=lambda run: run.t)

@@ -2,10 +2,10 @@ r"""Policy regimes and the Lucas-critique test: does a reduced-form macro relati
 change of policy?
 
 A *regime* assigns the model's policy levers: a value, or a *rule*, an expression of macro
-state, aggregates and context (a Taylor-type rule ``"phi*pi"``). A run switches from regime
-A to regime B at a known time by a scheduled indicator S (0, then 1): each lever becomes
-(1 - S) A + S B, so the micro state, the traits and the random streams carry across the
-switch. Where a rule lever is read by the units, it reaches them through a context variable
+state, aggregates and context (a Taylor-type rule ``"phi*pi"``). A run switches between
+regimes at given times by scheduled indicators S_j (1 while regime j is in force): each lever
+becomes sum_j S_j R_j, so the micro state, the traits and the random streams carry across
+every switch. Where a rule lever is read by the units, it reaches them through a context variable
 ``<lever>_rule`` (units see the macro world only through the context).
 
 :func:`regime_break` fits the reduced form y_t = x_t'β + u_t on regime A, forecasts regime B
@@ -16,7 +16,6 @@ Lucas (1976), "Econometric policy evaluation: a critique", Carnegie-Rochester Co
 Series on Public Policy 1, 19-46.
 """
 
-import dataclasses
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -24,9 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from .._errors import DeclarationError
 from ..dynamics._simulate import simulate
 from ..model._expressions import to_sympy
+from ..model._policy import regime_path, regime_values
 from ..results import _jsonable
 from ._breaks import (
     chow_test,
@@ -38,112 +37,6 @@ from ._breaks import (
 )
 
 _TERM = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*-\s*(\d+)\s*\])?\s*$")
-
-
-# ----------------------------------------------------------------------------- regimes
-def switched_model(model, before, after):
-    """The model with its levers set to regime ``before``, and the schedule that switches
-    them to ``after``: returns (model, {name: value after the switch}).
-
-    Value levers are scheduled directly. If either regime gives a lever by a rule, a
-    parameter ``regime`` (0 before, 1 after) blends the two, and the lever is substituted
-    by (1 - regime) A + regime B wherever it is read.
-    """
-    before, after = _regime(model, before, "before"), _regime(model, after, "after")
-    levers = sorted(set(before) | set(after))
-    base = dict(model.parameters)
-    a = {n: before.get(n, base[n]) for n in levers}
-    b = {n: after.get(n, base[n]) for n in levers}
-    rules = [n for n in levers if isinstance(a[n], str) or isinstance(b[n], str)]
-    values = {n: float(a[n]) for n in levers if n not in rules}
-    switched = {n: float(b[n]) for n in levers if n not in rules}
-    model = model.with_parameters(**values)
-    if not rules:
-        return model, switched
-    indicator = _fresh("regime", model.levels)
-    model = model.replace(parameters={**model.parameters, indicator: 0.0})
-    S = sp.Symbol(indicator, real=True)
-    blend = {n: (1 - S) * _expr(a[n], n) + S * _expr(b[n], n) for n in rules}
-    return _substitute(model, blend), {**switched, indicator: 1.0}
-
-
-def _regime(model, regime, which):
-    if not hasattr(regime, "items"):
-        raise TypeError(f"a regime is a mapping of policy levers to values or rules, got "
-                        f"{type(regime).__name__} for {which}")
-    out = {}
-    for name, value in regime.items():
-        if name not in model.policy:
-            raise DeclarationError(f"is not a policy lever of the model; its levers are "
-                                   f"{list(model.policy)} (declare it in policy=...)",
-                                   symbol=name, level="policy")
-        if isinstance(value, str):
-            to_sympy(value, symbol=name, level="policy")  # a clear error for bad syntax
-            out[name] = value
-        elif isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value):
-            out[name] = float(value)
-        else:
-            raise DeclarationError(f"a lever takes a finite number or a rule (an expression "
-                                   f"string), got {value!r}", symbol=name, level="policy")
-    return out
-
-
-def _fresh(name, taken):
-    while name in taken:
-        name += "_"
-    return name
-
-
-def _expr(value, lever):
-    return to_sympy(value, symbol=lever, level="policy") if isinstance(value, str) \
-        else sp.Float(value)
-
-
-def _substitute(model, blend):
-    """Replace each lever by its blended rule: directly at the context and macro levels,
-    through a context variable at the micro level."""
-    symbols = {sp.Symbol(n, real=True): e for n, e in blend.items()}
-    routed = {}
-    micro_rule = model.micro
-    rule_exprs = micro_rule.expressions()
-    if any(_reads(v, blend) for v in rule_exprs.values()):
-        for lever in blend:
-            routed[lever] = _fresh(f"{lever}_rule", model.levels)
-        to_context = {sp.Symbol(n, real=True): sp.Symbol(routed[n], real=True) for n in blend}
-        micro_rule = _replace_rule(micro_rule, {k: _sub(v, to_context, k, "micro")
-                                                for k, v in rule_exprs.items()})
-    for name, agg in model.aggregates.items():
-        if agg.expr is not None and _reads(agg.expr, blend):
-            raise DeclarationError("reads a lever given by a rule; aggregation cannot read "
-                                   "macro state: give this lever a value", symbol=name,
-                                   level="aggregates")
-    context = {k: _sub(v, symbols, k, "context") for k, v in model.context.items()}
-    context.update({routed[n]: blend[n] for n in routed})
-    macro = {k: dataclasses.replace(m, rhs=_sub(m.rhs, symbols, k, "macro"))
-             for k, m in model.macro.items()}
-    return model.replace(micro=micro_rule, context=context, macro=macro)
-
-
-def _reads(value, blend):
-    if callable(value) and not isinstance(value, sp.Basic):
-        return False
-    return bool({s.name for s in to_sympy(value, symbol="", level="").free_symbols} & set(blend))
-
-
-def _sub(value, mapping, symbol, level):
-    if callable(value) and not isinstance(value, sp.Basic):
-        if set(inspect.signature(value).parameters) & {s.name for s in mapping}:
-            raise DeclarationError("a callable reads a lever given by a rule; declare it as "
-                                   "an expression", symbol=symbol, level=level)
-        return value
-    return to_sympy(value, symbol=symbol, level=level).subs(mapping)
-
-
-def _replace_rule(rule, exprs):
-    """The micro rule with its expressions (keyed as by ``rule.expressions()``) replaced."""
-    if rule.kind == "choice":
-        return dataclasses.replace(rule, probabilities=tuple(exprs.values()))
-    return dataclasses.replace(rule, rhs=exprs)
 
 
 # ----------------------------------------------------------------------------- reduced form
@@ -330,10 +223,11 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
         aggregates, context and parameters, e.g. ``{"i": "1.5*pi"}``).
     switch_at : float
         When B replaces A (a period of a discrete-time model).
-    reduced_form : str
+    reduced_form : str or callable
         ``"y ~ x1 + x2[-1]"``: a linear regression of an observable on observables and their
         lags (``[-k]``: k periods, or sampling steps, back), with a constant unless
-        ``constant=False``.
+        ``constant=False``. Or a callable ``f(trajectory) -> (t, y, X)`` that builds the
+        regression rows itself (any transformation of the run; coefficients x0, x1, ...).
     periods : float, optional
         Length of the run (default 2 ``switch_at``).
     population, seed
@@ -369,7 +263,7 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
     >>> result.broke, f"{result.fit_before.coef[1]:.2f}", f"{result.structural.coef[1]:.2f}"
     (True, '0.80', '0.31')
     """
-    dependent, terms = parse_reduced_form(reduced_form)
+    design, names, label = _reduced_form(reduced_form, constant)
     discrete = model.time == "discrete"
     switch_at = float(switch_at)
     periods = 2 * switch_at if periods is None else float(periods)
@@ -380,11 +274,10 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
     if int(replicates) < 1:
         raise ValueError(f"replicates must be >= 1, got {replicates}")
     seeds = np.random.SeedSequence(seed).spawn(int(replicates) + 1)
-    switched, values_after = switched_model(model, before, after)
-    schedule = {name: [(switch_at, value)] for name, value in values_after.items()}
+    switched, schedule = regime_path(model, [(0.0, before), (switch_at, after)])
     run = _run(switched, periods, population, seeds[0], schedule, discrete, sample)
-    t, y, X = _rows(run, dependent, terms, constant, burn_in)
-    names = _column_names(terms, constant)
+    t, y, X = _rows(run, design, burn_in)
+    names = names or tuple(f"x{i}" for i in range(X.shape[1]))
     pre, post = t < switch_at, t >= switch_at
     if min(pre.sum(), post.sum()) <= X.shape[1]:
         raise ValueError(f"too few rows on one side of the switch ({pre.sum()} before, "
@@ -392,10 +285,10 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
     fit_before = fit_linear(y[pre], X[pre], names=names)
     fit_after = fit_linear(y[post], X[post], names=names)
 
-    regime_b, _ = switched_model(model, after, after)
+    regime_b, fixed = regime_path(model, [(0.0, after)])
     length = burn_in + max(post.sum(), pre.sum()) * (1 if discrete else sample)
-    pooled = [_rows(_run(regime_b, length, population, s, None, discrete, sample), dependent,
-                    terms, constant, burn_in)[1:] for s in seeds[1:]]
+    pooled = [_rows(_run(regime_b, length, population, s, fixed, discrete, sample), design,
+                    burn_in)[1:] for s in seeds[1:]]
     structural = fit_linear(np.concatenate([p[0] for p in pooled]),
                             np.concatenate([p[1] for p in pooled]), names=names)
 
@@ -409,8 +302,8 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
              "variance": variance_break_test(fit_before.resid, fit_after.resid,
                                              ddof=X.shape[1])}
     result = RegimeBreak(
-        model=model.name, before=_regime(model, before, "before"),
-        after=_regime(model, after, "after"), switch_at=switch_at, reduced_form=reduced_form,
+        model=model.name, before=regime_values(model, before, "before"),
+        after=regime_values(model, after, "after"), switch_at=switch_at, reduced_form=label,
         names=names, t=t, y=y, X=X, fit_before=fit_before, fit_after=fit_after,
         structural=structural, forecast_reduced=forecast_reduced,
         forecast_structural=forecast_structural, rmse_reduced=rmse_reduced,
@@ -430,8 +323,25 @@ def _run(model, length, population, seed, schedule, discrete, sample):
                     seed=seed, schedule=schedule, t_eval=t_eval, throw=True)
 
 
-def _rows(run, dependent, terms, constant, burn_in):
-    t, y, X = _design(run, dependent, terms, constant)
+def _reduced_form(reduced_form, constant):
+    """(design: run -> (t, y, X), coefficient names or None, label) of a formula or of a
+    callable."""
+    if callable(reduced_form):
+        def design(run):
+            out = reduced_form(run)
+            if not (isinstance(out, tuple) and len(out) == 3):
+                raise ValueError("a reduced-form callable returns (t, y, X) from a Trajectory")
+            t, y, X = (np.asarray(v, dtype=float) for v in out)
+            return t, y, X.reshape(t.size, -1)
+
+        return design, None, getattr(reduced_form, "__name__", "custom reduced form")
+    dependent, terms = parse_reduced_form(reduced_form)
+    return (lambda run: _design(run, dependent, terms, constant),
+            _column_names(terms, constant), reduced_form)
+
+
+def _rows(run, design, burn_in):
+    t, y, X = design(run)
     keep = t >= burn_in
     return t[keep], y[keep], X[keep]
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._errors import SimulationError
 from ..model._model import _check_population
+from ..model._policy import regime_path
 from ..model._rules import MeanField
 from ..model._system import System
 from . import _deterministic, _discrete, _response, _sde, _stochastic
@@ -16,7 +17,8 @@ from ._noise import Noise
 
 def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_eval=None,
              n_points=201, method="auto", rtol=1e-6, atol=1e-8, max_step=np.inf, dt=None,
-             stop_at_equilibrium=None, events=None, micro_snapshots=False, throw=False):
+             stop_at_equilibrium=None, events=None, regimes=None, micro_snapshots=False,
+             throw=False):
     r"""Simulate the coupled system.
 
     Parameters
@@ -36,6 +38,11 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         ``{"h": cp.Ramp([(0, -1), (200, 1)])}``; deterministic runs set the parameter at the
         solver's time (exact), finite stochastic populations at the midpoint of each step dt,
         discrete-time models once per period, response rules at every output time.
+    regimes : sequence of (time, mapping), optional
+        Policy regimes in force from the given times: each maps policy levers to values or
+        to rules (expressions of macro state, aggregates and context, e.g.
+        ``[(0, {"i": 0.02}), (100, {"i": "0.02 + 1.5*(inflation - 0.02)"})]``). A lever a
+        regime does not name keeps its value from the regime before.
     t_eval : array_like, optional
         Output times (default ``n_points`` equally spaced; every period in discrete time).
     method : {"auto", "BDF", "RK45", "RK23", "DOP853"}
@@ -91,6 +98,12 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     if discrete and t_end != int(t_end):
         raise ValueError(f"t_end of a discrete-time model is a whole number of periods, "
                          f"got {t_end}")
+    if regimes is not None:
+        model, switches = regime_path(model, regimes)
+        clash = sorted(set(switches) & set(schedule or {}))
+        if clash:
+            raise ValueError(f"{clash} are set both by the regimes and by the schedule")
+        schedule = {**(schedule or {}), **switches}
     population = model.population if population is None else _check_population(population)
     if population != model.population:
         model = model.replace(population=population)
