@@ -249,6 +249,8 @@ def plot_regime_break(result, *, axes=None, window=80):
     runs = ((r.recursive, r.t, "recursive", 1.2), (r.recursive_after, r.t[r.post],
                                                    "recursive from the switch", 0.8))
     for (index, coef, se), times, what, lw in runs:
+        settled = index >= index[0] + 10  # the first few estimates rest on a handful of rows
+        index, coef, se = index[settled], coef[settled], se[settled]
         for i, color in slopes:
             bottom.plot(times[index], coef[:, i], color=color, lw=lw,
                         ls="-" if lw > 1 else "-.", label=f"{r.names[i]}: {what}")
@@ -260,6 +262,6 @@ def plot_regime_break(result, *, axes=None, window=80):
                        label=f"{r.names[i]}: structural under B")
     bottom.axvline(r.switch_at, color="black", ls="--", lw=1)
     bottom.set(xlabel="period" if run.time == "discrete" else "time", ylabel="coefficient",
-               title="recursive estimates (±2 se; dotted: regime A fit)")
+               title="recursive estimates from the 10th row on (±2 se; dotted: regime A fit)")
     bottom.legend(loc="best", frameon=False, fontsize=8)
     return axes
