@@ -16,16 +16,13 @@ Lucas (1976), "Econometric policy evaluation: a critique", Carnegie-Rochester Co
 Series on Public Policy 1, 19-46.
 """
 
-import inspect
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
 
 from ..dynamics._simulate import simulate
-from ..model._expressions import to_sympy
-from ..model._policy import regime_path, regime_values
+from ..model._policy import levers_read, regime_path, regime_values
 from ..results import _jsonable
 from ._breaks import (
     chow_test,
@@ -388,14 +385,7 @@ def _mechanism(model, levers):
     """Where the levers enter: the units' rule (they re-optimise), the context map, the
     macro dynamics."""
     def read(values):
-        found = set()
-        for value in values:
-            if callable(value) and not isinstance(value, sp.Basic):
-                found |= set(inspect.signature(value).parameters) & levers
-            elif value is not None:
-                found |= {s.name for s in to_sympy(value, symbol="", level="").free_symbols
-                          } & levers
-        return sorted(found)
+        return sorted(set().union(*(levers_read(value, levers) for value in values)))
 
     where = []
     micro = read(model.micro.expressions().values())

@@ -95,14 +95,14 @@ def _substitute(model, blend):
     routed = {}
     micro_rule = model.micro
     rule_exprs = micro_rule.expressions()
-    if any(_reads(v, blend) for v in rule_exprs.values()):
+    if any(levers_read(v, blend) for v in rule_exprs.values()):
         for lever in blend:
             routed[lever] = _fresh(f"{lever}_rule", model.levels)
         to_context = {sp.Symbol(n, real=True): sp.Symbol(routed[n], real=True) for n in blend}
         micro_rule = _replace_rule(micro_rule, {k: _sub(v, to_context, k, "micro")
                                                 for k, v in rule_exprs.items()})
     for name, agg in model.aggregates.items():
-        if agg.expr is not None and _reads(agg.expr, blend):
+        if levers_read(agg.expr, blend):
             raise DeclarationError("reads a lever given by a rule; aggregation cannot read "
                                    "macro state: give this lever a value", symbol=name,
                                    level="aggregates")
@@ -113,15 +113,18 @@ def _substitute(model, blend):
     return model.replace(micro=micro_rule, context=context, macro=macro)
 
 
-def _reads(value, blend):
+def levers_read(value, levers):
+    """The names in ``levers`` that an expression (or a callable's arguments) reads."""
+    if value is None:
+        return set()
     if callable(value) and not isinstance(value, sp.Basic):
-        return False
-    return bool({s.name for s in to_sympy(value, symbol="", level="").free_symbols} & set(blend))
+        return set(inspect.signature(value).parameters) & set(levers)
+    return {s.name for s in to_sympy(value, symbol="", level="").free_symbols} & set(levers)
 
 
 def _sub(value, mapping, symbol, level):
     if callable(value) and not isinstance(value, sp.Basic):
-        if set(inspect.signature(value).parameters) & {s.name for s in mapping}:
+        if levers_read(value, {s.name for s in mapping}):
             raise DeclarationError("a callable reads a lever given by a rule; declare it as "
                                    "an expression", symbol=symbol, level=level)
         return value
