@@ -154,7 +154,7 @@ def coupling_models():
 def state_size(model, kwargs):
     """Dimension of the coupled state u (a private helper, only used to report it)."""
     try:
-        from coupling.analysis._problem import EquilibriumProblem
+        from coupling.analysis.bifurcation._problem import EquilibriumProblem
 
         system = EquilibriumProblem(model, kwargs.get("population"), 1).system
         return system.size * system.k + len(system.macro_names)

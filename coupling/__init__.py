@@ -13,16 +13,16 @@ finite population of N units or as its mean-field limit.
 
 from ._catalog import catalog, load
 from ._errors import DeclarationError, SimulationError
-from .analysis._attractors import Attractor, Attractors, attractors
-from .analysis._continuation import continuation
-from .analysis._diagram import BifurcationDiagram, Branch, SpecialPoint
-from .analysis._early_warning import EarlyWarning, ReplicateEarlyWarning, early_warning
-from .analysis._equilibria import Equilibria, Equilibrium, equilibria
-from .analysis._fold_curve import FoldCurve, fold_curve
-from .analysis._hopf_curve import hopf_curve
-from .analysis._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
-from .analysis._path_dependence import PathDependence, path_dependence
-from .analysis._regimes import RegimeBreak, regime_break
+from .analysis.simulation._attractors import Attractor, Attractors, attractors
+from .analysis.bifurcation._continuation import continuation
+from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
+from .analysis.simulation._early_warning import EarlyWarning, ReplicateEarlyWarning, early_warning
+from .analysis.bifurcation._equilibria import Equilibria, Equilibrium, equilibria
+from .analysis.bifurcation._fold_curve import FoldCurve, fold_curve
+from .analysis.bifurcation._hopf_curve import hopf_curve
+from .analysis.simulation._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
+from .analysis.simulation._path_dependence import PathDependence, path_dependence
+from .analysis.regimes._regimes import RegimeBreak, regime_break
 from .analysis._timescales import (TimescaleComparison, TimescaleDiagnostics, compare_timescales,
                                    timescale_diagnostics)
 from .dynamics._common import Ramp

@@ -9,8 +9,8 @@ import pytest
 from scipy import optimize, stats
 
 import coupling as cp
-from coupling.analysis._attractors import attractors, wilson_interval
-from coupling.analysis._path_dependence import path_dependence
+from coupling.analysis.simulation._attractors import attractors, wilson_interval
+from coupling.analysis.simulation._path_dependence import path_dependence
 
 matplotlib.use("Agg")
 
@@ -341,7 +341,7 @@ def test_one_relaxation_oscillation_is_one_attractor_however_it_is_sampled():
     """A relaxation oscillation jumps far faster than the output spacing: its period means
     depend on where the samples fall. Runs on the same cycle sampled at different phases
     must still be one attractor (same period and section crossing)."""
-    from coupling.analysis._attractors import deterministic_groups
+    from coupling.analysis.simulation._attractors import deterministic_groups
 
     period = 4.39
     runs = []

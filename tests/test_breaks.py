@@ -36,7 +36,7 @@ import pytest
 from scipy import optimize, stats
 from scipy.signal import lfilter
 
-from coupling.analysis._breaks import (
+from coupling.analysis.regimes._breaks import (
     BGK,
     BreakTest,
     LinearFit,

@@ -14,7 +14,7 @@ from scipy.signal import lfilter
 from scipy.stats import kendalltau, skew
 
 import coupling as cp
-from coupling.analysis._early_warning import (
+from coupling.analysis.simulation._early_warning import (
     INDICATORS,
     ReplicateEarlyWarning,
     _kendall_rows,

@@ -17,7 +17,7 @@ import pytest
 from scipy import integrate, optimize
 
 import coupling as cp
-from coupling.analysis._hysteresis import HysteresisLoop, RateWarning, hysteresis
+from coupling.analysis.simulation._hysteresis import HysteresisLoop, RateWarning, hysteresis
 from coupling.dynamics._common import Ramp
 
 BETA, J, EPS = 1.0, 2.0, 0.1

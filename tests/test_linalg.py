@@ -7,7 +7,7 @@ import scipy.sparse as sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coupling.dynamics._linalg import StructuredJacobian
+from coupling._linalg import StructuredJacobian
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)  # the same draws every run
@@ -38,7 +38,7 @@ def test_newton_solve_matches_dense(M, k, a, m, c, network, seed):
     w = rng.standard_normal(n + q)
     ref_sign, ref_logdet = np.linalg.slogdet(bordered)
     for dense_below in (0, 10**6):  # the structured path, then the dense one for small n
-        with mock.patch("coupling.dynamics._linalg.DENSE_SOLVE", dense_below):
+        with mock.patch("coupling._linalg.DENSE_SOLVE", dense_below):
             try:
                 solver = J.bordered(C, R, K)
             except np.linalg.LinAlgError:  # a singular block: no structured factorisation

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import coupling as cp
-from coupling.analysis._breaks import fit_linear
-from coupling.analysis._regimes import parse_reduced_form
+from coupling.analysis.regimes._breaks import fit_linear
+from coupling.analysis.regimes._regimes import parse_reduced_form
 from coupling.model._policy import regime_path
 
 matplotlib.use("Agg")

@@ -8,7 +8,7 @@ from scipy import optimize
 
 import coupling as cp
 from invariants import check_invariants
-from coupling.analysis._problem import EquilibriumProblem
+from coupling.analysis.bifurcation._problem import EquilibriumProblem
 
 J_SF, K_SF, B_SF = 2.0, 0.5, 0.2  # slow-feedback's J, k, b
 

@@ -5,15 +5,15 @@ import pytest
 from scipy import optimize, sparse
 
 import coupling as cp
-from coupling.analysis._problem import EquilibriumProblem
-from coupling.analysis._secular import (
+from coupling.analysis.bifurcation._problem import EquilibriumProblem
+from coupling.analysis.bifurcation._secular import (
     block_eigenvalues,
     count_unstable,
     leading_eigenvalues,
     polish,
     secular,
 )
-from coupling.dynamics._linalg import StructuredJacobian
+from coupling._linalg import StructuredJacobian
 
 # Values returned are Newton-converged zeros of g (steps below 1e-12 relative) or block
 # eigenvalues; dense eigenvalues of these well-conditioned random matrices carry errors of

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._errors import DeclarationError
-from ..dynamics._linalg import StructuredJacobian
+from .._linalg import StructuredJacobian
 from ..dynamics._simulate import simulate
 from ..model._reduce import reduce
 from ..results import Trajectory, _jsonable
-from ._problem import DENSE_LIMIT, EquilibriumProblem, _schur
-from ._secular import leading_eigenvalues
+from .bifurcation._problem import DENSE_LIMIT, EquilibriumProblem, _schur
+from .bifurcation._secular import leading_eigenvalues
 
 #: Errors are measured up to this fraction of the time to the reduced run's first fold.
 FOLD_APPROACH = 0.9
@@ -449,7 +449,7 @@ def _critical_manifold(slow_model, reduced):
     variable only), over the range the reduced run visits."""
     if len(slow_model.macro) != 1 or not reduced.aggregate_names:
         return None
-    from ._continuation import continuation
+    from .bifurcation._continuation import continuation
 
     name = next(iter(slow_model.macro))
     lo, hi = np.min(reduced.macro[:, 0]), np.max(reduced.macro[:, 0])

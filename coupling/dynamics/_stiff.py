@@ -43,7 +43,7 @@ Why our own integrator
   step costs one n-dimensional Newton system (Radau IIA, order 5, needs a real and a complex
   one per iteration).
 * Every Newton solve is O(n): :math:`I - cJ` is block diagonal plus low rank, solved by the
-  Woodbury identity (:mod:`coupling.dynamics._linalg`, whose determinants use the matrix
+  Woodbury identity (:mod:`coupling._linalg`, whose determinants use the matrix
   determinant lemma).
 * With O(n) linear algebra the stepping machinery itself dominates up to n ~ 1e4: a few
   thousand steps are typical of a relaxation oscillation, and scipy's BDF spends ~150 µs of
@@ -71,7 +71,7 @@ import numpy as np
 import numpy.polynomial.polynomial as poly
 from scipy.integrate import DenseOutput, OdeSolver
 
-from ._linalg import DenseJacobian
+from .._linalg import DenseJacobian
 
 MAX_ORDER = 5
 EPS = np.finfo(float).eps
@@ -161,7 +161,7 @@ class StructuredBDF(OdeSolver):
     t0, y0, t_bound : float, array_like (n,), float
         Start, initial state and end (t_bound > t0).
     jac : callable ``jac(t, y)``
-        A :class:`~coupling.dynamics._linalg.StructuredJacobian` (or anything with a
+        A :class:`~coupling._linalg.StructuredJacobian` (or anything with a
         ``newton(c)`` method returning an object with ``solve(b)`` for I - cJ), or a dense
         array.
     rtol, atol : float (atol may be an array (n,))

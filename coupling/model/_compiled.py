@@ -12,7 +12,8 @@ import numpy as np
 import sympy as sp
 
 from .._errors import DeclarationError
-from ._expressions import lambdify
+from ._expressions import Expression, lambdify
+from ._rules import Share, Statistic
 
 
 class Compiled:
@@ -85,3 +86,72 @@ def _central_differences(compiled, env, wrt):
         for i in range(len(compiled.exprs)):
             rows[i][j] = (np.asarray(fp[i]) - np.asarray(fm[i])) / (2 * h)
     return rows
+
+
+class CompiledModel:
+    """The compiled expressions of a model, independent of parameter values and population."""
+
+    def __init__(self, model):
+        rule = model.micro
+        self.rule = rule
+        self.micro = Compiled(Expression(v, symbol=s, level="micro")
+                              for s, v in rule.expressions().items())
+        self.initial = {}
+        if rule.kind != "choice":
+            for state, value in rule.initial.items():
+                self.initial[state] = (np.asarray(value, dtype=float)
+                                       if isinstance(value, (np.ndarray, list, tuple))
+                                       else Compiled([Expression(value, symbol=state,
+                                                                 level="micro")]))
+        self.aggregates = {}
+        for name, agg in model.aggregates.items():
+            if isinstance(agg, (Share, Statistic)):
+                self.aggregates[name] = None
+            else:
+                self.aggregates[name] = Compiled([Expression(agg.expr, symbol=name,
+                                                             level="aggregates")])
+        self.context = {name: Compiled([Expression(v, symbol=name, level="context")])
+                        for name, v in model.context.items()}
+        self.context_order = topological({n: c.names for n, c in self.context.items()})
+        # expressions that are one variable: read, and differentiated, without evaluation
+        self.bare = {name: bare(c) for name, c in [*self.context.items(),
+                                                    *self.aggregates.items()] if c is not None}
+        self.macro = Compiled(Expression(m.rhs, symbol=n, level="macro")
+                              for n, m in model.macro.items())
+        self.choice_tail = (Compiled(self.micro.exprs[1:]) if rule.kind == "choice"
+                            else None)  # P of options 1..K-1: sampling needs no more
+        # callables are differentiated numerically; only a whole-population Statistic is opaque
+        self.differentiable = not any(isinstance(a, Statistic)
+                                      for a in model.aggregates.values())
+
+
+def topological(reads):
+    """Order context variables so that each comes after those it reads (raises on cycles).
+
+    ``reads`` maps each context variable to the names its expression reads.
+    """
+    order, state = [], {}
+
+    def visit(name, path):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            cycle = " -> ".join(path[path.index(name):] + [name])
+            raise DeclarationError(f"context variables depend on each other in a cycle: "
+                                   f"{cycle}", symbol=name, level="context")
+        state[name] = "active"
+        for dep in reads[name]:
+            if dep in reads:
+                visit(dep, path + [name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in reads:
+        visit(name, [])
+    return tuple(order)
+
+
+def bare(compiled):
+    """The variable a single expression consists of, or None."""
+    expr = compiled.exprs[0].expr if len(compiled) == 1 else None
+    return expr.name if isinstance(expr, sp.Symbol) else None

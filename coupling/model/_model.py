@@ -12,6 +12,7 @@ import scipy.sparse as sparse
 
 from .._errors import DeclarationError
 from . import _distributions
+from ._compiled import CompiledModel, topological
 from ._expressions import Expression, check_name
 from ._rules import (
     ODE,
@@ -167,8 +168,6 @@ class Model:
     @functools.cached_property
     def compiled(self):
         """The compiled expressions of every level (built once, shared by copies)."""
-        from ._system import CompiledModel
-
         return CompiledModel(self)
 
     def eps(self, params=None):
@@ -245,32 +244,6 @@ def _check_population(population):
         raise DeclarationError(f"a population needs N >= 1 units, got N = {population}",
                                symbol="N", level="population")
     return int(population)
-
-
-def topological(reads):
-    """Order context variables so that each comes after those it reads (raises on cycles).
-
-    ``reads`` maps each context variable to the names its expression reads.
-    """
-    order, state = [], {}
-
-    def visit(name, path):
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "active":
-            cycle = " -> ".join(path[path.index(name):] + [name])
-            raise DeclarationError(f"context variables depend on each other in a cycle: "
-                                   f"{cycle}", symbol=name, level="context")
-        state[name] = "active"
-        for dep in reads[name]:
-            if dep in reads:
-                visit(dep, path + [name])
-        state[name] = "done"
-        order.append(name)
-
-    for name in reads:
-        visit(name, [])
-    return tuple(order)
 
 
 def _suggest(name, candidates):

@@ -9,7 +9,7 @@ whole arrays:
 * micro rule and macro dynamics;
 
 and the Jacobian of the flat coupled system :math:`u = (x_1, \dots, x_M, y)` in its
-structured form (see :mod:`coupling.dynamics._linalg`).
+structured form (see :mod:`coupling._linalg`).
 
 For a choice rule the state of a finite population is each unit's chosen option value; in the
 mean-field limit it is each node's vector of choice probabilities p (K states per node), which
@@ -24,47 +24,8 @@ import sympy as sp
 from scipy import sparse
 
 from .._errors import DeclarationError
-from ._compiled import Compiled
-from ._expressions import Expression
-from ._model import topological
+from ._compiled import bare
 from ._rules import Choice, Local, Mean, MeanField, Share, Statistic, Variance
-
-
-class CompiledModel:
-    """The compiled expressions of a model, independent of parameter values and population."""
-
-    def __init__(self, model):
-        rule = model.micro
-        self.rule = rule
-        self.micro = Compiled(Expression(v, symbol=s, level="micro")
-                              for s, v in rule.expressions().items())
-        self.initial = {}
-        if rule.kind != "choice":
-            for state, value in rule.initial.items():
-                self.initial[state] = (np.asarray(value, dtype=float)
-                                       if isinstance(value, (np.ndarray, list, tuple))
-                                       else Compiled([Expression(value, symbol=state,
-                                                                 level="micro")]))
-        self.aggregates = {}
-        for name, agg in model.aggregates.items():
-            if isinstance(agg, (Share, Statistic)):
-                self.aggregates[name] = None
-            else:
-                self.aggregates[name] = Compiled([Expression(agg.expr, symbol=name,
-                                                             level="aggregates")])
-        self.context = {name: Compiled([Expression(v, symbol=name, level="context")])
-                        for name, v in model.context.items()}
-        self.context_order = topological({n: c.names for n, c in self.context.items()})
-        # expressions that are one variable: read, and differentiated, without evaluation
-        self.bare = {name: _bare(c) for name, c in [*self.context.items(),
-                                                    *self.aggregates.items()] if c is not None}
-        self.macro = Compiled(Expression(m.rhs, symbol=n, level="macro")
-                              for n, m in model.macro.items())
-        self.choice_tail = (Compiled(self.micro.exprs[1:]) if rule.kind == "choice"
-                            else None)  # P of options 1..K-1: sampling needs no more
-        # callables are differentiated numerically; only a whole-population Statistic is opaque
-        self.differentiable = not any(isinstance(a, Statistic)
-                                      for a in model.aggregates.values())
 
 
 class System:
@@ -476,7 +437,7 @@ class System:
 
         For maps it is the Jacobian of G(u) - u: the eigenvalues plus one are the multipliers.
         """
-        from ..dynamics._linalg import StructuredJacobian
+        from .._linalg import StructuredJacobian
 
         Z, y = self.unpack(u)
         M, k = self.size, self.k
@@ -570,10 +531,10 @@ class _FastRHS:
             agg = model.aggregates[name]
             if not isinstance(agg, (Mean, Variance)):
                 return None
-            source = _bare(code.aggregates[name])
+            source = bare(code.aggregates[name])
             column = states.index(source) if source in states else None
             aggregates.append((i, isinstance(agg, Variance), column, code.aggregates[name]))
-        context = tuple((name, _bare(code.context[name]), code.context[name])
+        context = tuple((name, bare(code.context[name]), code.context[name])
                         for name in system.context_names)
         return cls(system, tuple(aggregates), context, code.micro, code.macro)
 
@@ -636,12 +597,6 @@ class _FastRHS:
         for i, value in enumerate(_call(self.macro, scope), n):
             out[i] = value
         return out
-
-
-def _bare(compiled):
-    """The variable a single expression consists of, or None."""
-    expr = compiled.exprs[0].expr if len(compiled) == 1 else None
-    return expr.name if isinstance(expr, sp.Symbol) else None
 
 
 def _call(compiled, env):

@@ -59,7 +59,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.signal import lfilter
 from scipy.stats import kendalltau, rankdata
 
-from ..results import _jsonable
+from ...results import _jsonable
 
 INDICATORS = ("variance", "autocorrelation", "skewness")
 METHODS = ("phase", "ar1")
@@ -701,7 +701,7 @@ def _common_grid(times, values):
 
 
 def _check_diagram(diagram):
-    from ._diagram import BifurcationDiagram
+    from ..bifurcation._diagram import BifurcationDiagram
 
     if isinstance(diagram, str):
         if diagram != "auto":

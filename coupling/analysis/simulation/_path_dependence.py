@@ -125,7 +125,7 @@ class PathDependence:
 
     def plot(self, observable=None, *, ax=None):
         """The time series of ``observable`` (default: the first) along every history."""
-        from ..plotting import _axes
+        from ...plotting import _axes
 
         ax = _axes(ax)
         name = observable or self.observables[0]
@@ -196,9 +196,9 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
     >>> found.differs, round(found.end_states["up"]["m"], 4)
     (True, -0.9575)
     """
-    from ..dynamics._common import Schedule
-    from ..model._model import Model, _check_population
-    from ..model._rules import MeanField
+    from ...dynamics._common import Schedule
+    from ...model._model import Model, _check_population
+    from ...model._rules import MeanField
 
     if not isinstance(model, Model):
         raise TypeError(f"model must be a cp.Model, got {type(model).__name__}")
@@ -241,7 +241,7 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
 
 def _run(model, specs, population, seed, t_end, settings):
     """Simulate every history; all with the common seed unless a history has its own."""
-    from ..dynamics._simulate import simulate
+    from ...dynamics._simulate import simulate
 
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     runs = {}

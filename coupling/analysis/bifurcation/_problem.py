@@ -21,10 +21,10 @@ singular perturbation theory for ordinary differential equations", J. Differenti
 
 import numpy as np
 
-from .._errors import DeclarationError
-from ..dynamics._linalg import DenseJacobian, StructuredJacobian
-from ..model._flat import flat_system
-from ..model._system import System
+from ..._errors import DeclarationError
+from ..._linalg import DenseJacobian, StructuredJacobian
+from ...model._flat import flat_system
+from ...model._system import System
 from ._secular import leading_eigenvalues
 
 DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
@@ -206,7 +206,7 @@ class EquilibriumProblem:
 
         Up to DENSE_LIMIT states: every eigenvalue, dense. Beyond: the roots of the secular
         equation of the structured Jacobian and its unstable count by the argument principle,
-        in O(N) (see :mod:`coupling.analysis._secular`).
+        in O(N) (see :mod:`coupling.analysis.bifurcation._secular`).
         """
         if self._system.response:
             return self._response_spectrum(u, count)
@@ -257,7 +257,7 @@ class EquilibriumProblem:
         """The reduced slow system of a response rule near u: (R, y, S) with
         R(y) = F(y, X*(y), c(y, X*(y))), X*(y) the fixed point X = Φ(X) by Newton from the
         aggregates of u, and S = R'(y) (the Schur complement) at u's macro state y."""
-        from ..dynamics._response import FixedPointTracker
+        from ...dynamics._response import FixedPointTracker
 
         s = self.system
         Z, y = s.unpack(u)

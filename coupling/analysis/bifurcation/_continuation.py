@@ -33,7 +33,7 @@ window of a Hopf point is narrower than one step.
 import numpy as np
 from scipy import optimize
 
-from .._errors import DeclarationError
+from ..._errors import DeclarationError
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
 from ._equilibria import equilibria
 from ._problem import EquilibriumProblem
@@ -79,7 +79,7 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
     >>> [f"{p.param:+.10f}" for p in diagram.folds()]
     ['-0.5328399754', '+0.5328399754']
     """
-    from ..model._model import _check_population
+    from ...model._model import _check_population
 
     if param not in model.parameters:
         raise KeyError(f"{param!r} is not a parameter of the model; it has "

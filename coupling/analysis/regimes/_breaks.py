@@ -96,7 +96,7 @@ from scipy import stats
 from scipy.special import zeta
 from statsmodels.stats.diagnostic import recursive_olsresiduals
 
-from ..results import _jsonable
+from ...results import _jsonable
 
 #: Simulated paths and grid points of the sup-F null distribution (per k and trim).
 PATHS = 20_000

@@ -263,7 +263,7 @@ class Attractors:
 
     def to_dict(self):
         """Plain Python types (for JSON)."""
-        from ..results import _jsonable
+        from ...results import _jsonable
 
         return {
             "model": self.model, "param": self.param,
@@ -295,7 +295,7 @@ class Attractors:
         """Basin fractions: a bar chart with CI error bars for one value, else each
         attractor's fraction against the parameter with its CI band; births and deaths are
         marked by dotted lines. Returns the Axes."""
-        from ..plotting import _axes
+        from ...plotting import _axes
 
         ax = _axes(ax)
         first = self.observables[0]
@@ -398,8 +398,8 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
     >>> sorted(round(a["m"], 4) for a in found)
     [-0.9575, 0.9575]
     """
-    from ..model._model import Model, _check_population
-    from ..model._rules import MeanField
+    from ...model._model import Model, _check_population
+    from ...model._rules import MeanField
 
     if not isinstance(model, Model):
         raise TypeError(f"model must be a cp.Model, got {type(model).__name__}")
@@ -592,7 +592,7 @@ class Sampler:
     """Random initial conditions at both levels, and seeds from end states."""
 
     def __init__(self, model, population, bounds, spread, *, seed, t_end):
-        from ..model._rules import MeanField
+        from ...model._rules import MeanField
 
         self.model, self.population, self.spread = model, population, spread
         self.finite = not isinstance(population, MeanField)
@@ -700,7 +700,7 @@ def _bounds(model, population, bounds, states, seed, t_end):
 def _default_bounds(model, population, names, seed, t_end):
     """The range a run from the declared initial state visits, with zero, widened
     threefold (as the equilibrium search does)."""
-    from ..dynamics._simulate import simulate
+    from ...dynamics._simulate import simulate
 
     run = simulate(model, t_end=min(t_end, 50) if model.time == "continuous" else
                    int(min(t_end, 100)), population=population, seed=seed,
@@ -725,7 +725,7 @@ def with_initial(model, spec):
     The compiled expressions are shared when the new initial values are plain numbers or
     arrays (nothing new to compile).
     """
-    from ..model._rules import Macro
+    from ...model._rules import Macro
 
     rule = model.micro
     changes = {}
@@ -753,7 +753,7 @@ def with_initial(model, spec):
 
 def simulate_from(model, population, spec, seed, settings):
     """One run of ``model`` from the initial ``spec``."""
-    from ..dynamics._simulate import simulate
+    from ...dynamics._simulate import simulate
 
     return simulate(with_initial(model, spec), population=population, seed=seed, **settings)
 

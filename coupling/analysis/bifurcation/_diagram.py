@@ -112,7 +112,7 @@ class BifurcationDiagram:
 
     def plot(self, observable=None, *, ax=None):
         """Bifurcation diagram: stable solid, unstable dashed, special points labelled."""
-        from .. import plotting
+        from ... import plotting
 
         return plotting.plot_diagram(self, observable, ax=ax)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._errors import DeclarationError
+from ..._errors import DeclarationError
 from ._continuation import continuation
 from ._diagram import SpecialPoint
 from ._problem import EquilibriumProblem
@@ -68,7 +68,7 @@ class FoldCurve:
 
     def plot(self, *, ax=None, shade=True, grid=15, **options):
         """The fold curves, with the regions shaded by their number of equilibria."""
-        from .. import plotting
+        from ... import plotting
 
         return plotting.plot_fold_curve(self, ax=ax, shade=shade, grid=grid, **options)
 

@@ -116,7 +116,7 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     >>> [round(e["m"], 6) for e in found], [e.stable for e in found]
     ([-0.957504, 0.0, 0.957504], [True, False, True])
     """
-    from ..model._model import _check_population
+    from ...model._model import _check_population
 
     population = model.population if population is None else _check_population(population)
     problem = EquilibriumProblem(model, population, seed)
@@ -173,7 +173,7 @@ def _default_bounds(problem):
                 out[name] = (float(E.min()), float(E.max()))
             else:
                 out[name] = (0.0, 1.0)
-    from ..dynamics._simulate import simulate
+    from ...dynamics._simulate import simulate
 
     missing = [n for n in problem.coupling_names if n not in out]
     if missing:  # the range a (cheap, deterministic) mean-field run visits, widened

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
-from ..results import _jsonable
+from ...results import _jsonable
 
 AIRY_ZERO = 2.338107410459767  # Ω: Ai(-Ω) = 0, the blow-up time of ξ' = s + ξ²
 HOLD_SAMPLES = 20
@@ -402,9 +402,9 @@ class _Spec:
     def __init__(self, model, param, interval, *, rate, settle, steps, rates, observables,
                  population, seed, replicates, hold, n_points, window, threshold,
                  confidence, diagram, dt, method, rtol, atol):
-        from ..model._model import Model, _check_population
-        from ..model._rules import MeanField
-        from ._diagram import BifurcationDiagram
+        from ...model._model import Model, _check_population
+        from ...model._rules import MeanField
+        from ..bifurcation._diagram import BifurcationDiagram
 
         if not isinstance(model, Model):
             raise TypeError(f"model: hysteresis needs a cp.Model, got {type(model).__name__}")
@@ -498,14 +498,14 @@ def _positive(name, value):
 
 # ---------------------------------------------------------------------- the counterpart
 def _counterpart(spec):
-    from ..model._rules import MeanField
+    from ...model._rules import MeanField
 
     return spec.population if spec.mean_field else MeanField()
 
 
 def _continue(spec):
     """The continuation of the mean-field counterpart, or None when the model has none."""
-    from ._continuation import continuation
+    from ..bifurcation._continuation import continuation
 
     try:
         return continuation(spec.model, spec.param, (spec.lo, spec.hi),
@@ -516,7 +516,7 @@ def _continue(spec):
 
 def _jacobian_relaxation(spec):
     """Slowest relaxation rate of the stable equilibria at lo and hi, or None."""
-    from ._equilibria import equilibria
+    from ..bifurcation._equilibria import equilibria
 
     rates = []
     try:
@@ -594,7 +594,7 @@ class _Plan:
 
 
 def _plan(spec, rate, hold):
-    from ..dynamics._common import Ramp
+    from ...dynamics._common import Ramp
 
     lo, hi, n = spec.lo, spec.hi, spec.n_points
     whole = np.ceil if spec.discrete else float
@@ -639,7 +639,7 @@ def _plan(spec, rate, hold):
 
 
 def _simulate(spec, plan, seed, t_eval):
-    from ..dynamics._simulate import simulate
+    from ...dynamics._simulate import simulate
 
     run = simulate(spec.model, t_end=float(t_eval[-1]), t_eval=t_eval,
                    population=spec.population, seed=seed, schedule={spec.param: plan.schedule},
@@ -1027,7 +1027,7 @@ def _nonlinear(direction, rates, params, sign):
 
 # ---------------------------------------------------------------------- plot
 def _plot(loop, name, ax):
-    from .. import plotting
+    from ... import plotting
 
     ax = plotting._axes(ax)
     if loop.diagram is not None and name in (loop.diagram.aggregate_names

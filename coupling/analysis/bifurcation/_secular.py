@@ -471,7 +471,7 @@ def _fallback_seeds(J, sec, level, beyond, discrete):
     the level (and a few more), as the largest in modulus of the Cayley transform
     C = I + 2τ (J - (σ+τ)I)⁻¹ (|c| > 1 exactly when Re λ > σ) with O(N) structured solves;
     for maps, of G = J + I."""
-    from ..dynamics._linalg import LowRankSolver
+    from ..._linalg import LowRankSolver
 
     n = sec.n
     if n <= 64:

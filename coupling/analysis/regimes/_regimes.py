@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..dynamics._simulate import simulate
-from ..model._policy import levers_read, regime_path, regime_values
-from ..results import _jsonable
+from ...dynamics._simulate import simulate
+from ...model._policy import levers_read, regime_path, regime_values
+from ...results import _jsonable
 from ._breaks import (
     chow_test,
     cusum_test,
@@ -195,7 +195,7 @@ class RegimeBreak:
         """Three panels: the dependent variable with the switch marked; after the switch,
         the reduced-form forecast against the structural prediction against the realised
         path; recursive coefficient estimates with ±2 se bands."""
-        from ..plotting import plot_regime_break
+        from ...plotting import plot_regime_break
 
         return plot_regime_break(self, axes=axes)
 
