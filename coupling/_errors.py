@@ -34,3 +34,33 @@ class SimulationError(RuntimeError):
     def __init__(self, message, trajectory=None):
         super().__init__(message)
         self.trajectory = trajectory
+
+
+class UnknownNameError(DeclarationError, KeyError):
+    """A name (a parameter, an observable) that the model does not have.
+
+    It is a :class:`DeclarationError` and, for code that looks names up, a ``KeyError``.
+    """
+
+    __str__ = ValueError.__str__  # the message as written, not KeyError's quoted repr
+
+
+class ParameterDomainError(ValueError):
+    """A parameter value outside its domain (a negative spread, a timescale ε <= 0).
+
+    Raised when a parameter is set, by an analysis or by the user; continuation treats it as
+    the edge of the branch. Not a :class:`DeclarationError`: the model is well declared, the
+    value is not in its domain.
+
+    Attributes
+    ----------
+    parameter : str or None
+        The model parameter whose value is out of the domain (None for a literal value).
+    value : float
+    symbol, level : str
+        The declaration symbol and level whose domain it left (a trait, the timescale).
+    """
+
+    def __init__(self, message, *, parameter=None, value=None, symbol=None, level=None):
+        super().__init__(message)
+        self.parameter, self.value, self.symbol, self.level = parameter, value, symbol, level
