@@ -12,7 +12,7 @@ finite population of N units or as its mean-field limit.
 """
 
 from ._catalog import catalog, load
-from ._errors import DeclarationError, SimulationError
+from ._errors import DeclarationError, ParameterDomainError, SimulationError, UnknownNameError
 from .analysis.simulation._attractors import Attractor, Attractors, attractors
 from .analysis.bifurcation._continuation import continuation
 from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
@@ -63,6 +63,7 @@ __all__ = [
     "MeanField",
     "Model",
     "Normal",
+    "ParameterDomainError",
     "ODE",
     "PathDependence",
     "Ramp",
@@ -79,6 +80,7 @@ __all__ = [
     "TimescaleDiagnostics",
     "Trajectory",
     "Uniform",
+    "UnknownNameError",
     "Variance",
     "attractors",
     "catalog",

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from scipy import special, stats
 
-from .._errors import DeclarationError
+from .._errors import DeclarationError, ParameterDomainError
 
 
 def _value(arg, params):
@@ -41,8 +41,15 @@ class Distribution:
         try:
             self.check(**values)
         except ValueError as exc:
-            raise DeclarationError(f"invalid {self!r}: {exc}", symbol=trait,
-                                   level="traits") from None
+            # check() names the offending argument first ("sigma must be >= 0, ...")
+            arg = str(exc).split()[0] if str(exc) else None
+            parameter = getattr(self, arg) if arg in self.args else None
+            parameter = parameter if isinstance(parameter, str) else None
+            raise ParameterDomainError(
+                f"[level 'traits', symbol '{trait}'] invalid {self!r}: {exc}"
+                + (f" (parameter '{parameter}')" if parameter else ""),
+                parameter=parameter, value=params.get(parameter) if parameter else None,
+                symbol=trait, level="traits") from None
         return values
 
     def sample(self, rng, n, params):

@@ -10,7 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import scipy.sparse as sparse
 
-from .._errors import DeclarationError
+from .._errors import DeclarationError, ParameterDomainError
 from . import _distributions
 from ._compiled import CompiledModel, topological
 from ._expressions import Expression, check_name
@@ -336,7 +336,11 @@ class _Checker:
                     raise DeclarationError(f"{dist!r} names '{p}', which is not a declared "
                                            f"parameter{_suggest(p, m.parameters)}",
                                            symbol=name, level="traits")
-            dist.resolve(m.parameters, trait=name)
+            try:  # a declared value outside the domain is a declaration error
+                dist.resolve(m.parameters, trait=name)
+            except ParameterDomainError as error:
+                raise DeclarationError(str(error).split("] ", 1)[-1], symbol=name,
+                                       level="traits") from None
 
     def check_population(self):
         m = self.m

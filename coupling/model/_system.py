@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 from scipy import sparse
 
-from .._errors import DeclarationError
+from .._errors import DeclarationError, ParameterDomainError
 from ._compiled import bare
 from ._rules import Choice, Local, Mean, MeanField, Share, Statistic, Variance
 
@@ -101,9 +101,12 @@ class System:
             return
         self.params = dict(params)
         self.eps = self.model.eps(self.params)
-        if self.eps <= 0:
-            raise DeclarationError(f"the micro timescale ε must be > 0, got {self.eps}",
-                                   symbol="timescale", level="timescale")
+        if not self.eps > 0:
+            timescale = self.model.timescale
+            raise ParameterDomainError(
+                f"[level 'timescale'] the micro timescale ε must be > 0, got {self.eps}",
+                parameter=timescale if isinstance(timescale, str) else None, value=self.eps,
+                symbol="timescale", level="timescale")
         traits = self.model.traits
         if self.mean_field:
             grids, weights = [], []
