@@ -1,9 +1,15 @@
-"""Result objects: named arrays plus metadata, plotting, conversion and lossless save/load."""
+"""Result objects: named arrays plus metadata, plotting, conversion and lossless save/load.
+
+Every analysis returns a :class:`Result`: a dataclass with ``success``, ``status`` and
+``message``, ``plot(ax=None)``, ``to_dict()`` in strict JSON types and a short ``summary()``.
+"""
 
 import json
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+
+from ._json import jsonable
 
 STATUS_MESSAGES = {
     0: "The run reached the final time.",
@@ -11,6 +17,43 @@ STATUS_MESSAGES = {
     2: "The run stopped at a terminal event.",
     -1: "The run failed.",
 }
+
+
+class Result:
+    """The contract every analysis result follows.
+
+    A subclass is a dataclass that
+
+    1. has fields ``status`` (int: 0 done, > 0 done with a remark, < 0 failed) and
+       ``message`` (what happened; on failure where and why), so that ``success`` holds;
+    2. implements ``summary()``: a few lines of text for a person (the command line prints
+       it);
+    3. implements ``plot(*, ax=None, ...)`` returning the Axes (``axes=`` instead of ``ax=``
+       where the figure has several panels);
+    4. lists in ``_not_serialised`` the fields that ``to_dict`` leaves out (the model, large
+       internal states), and implements ``to_dataframe()`` where it is tabular.
+
+    ``to_dict()`` is then valid strict JSON (``json.dumps(..., allow_nan=False)``): arrays as
+    lists, NaN and infinities as null.
+    """
+
+    _not_serialised = ()
+
+    @property
+    def success(self):
+        """True unless the analysis failed (``status < 0``)."""
+        return self.status >= 0
+
+    def to_dict(self):
+        """The result in plain JSON types."""
+        return jsonable({f.name: getattr(self, f.name) for f in fields(self)
+                         if f.name not in self._not_serialised})
+
+    def summary(self):  # pragma: no cover - the contract
+        raise NotImplementedError(f"{type(self).__name__} must implement summary()")
+
+    def __str__(self):
+        return self.summary()
 
 
 @dataclass

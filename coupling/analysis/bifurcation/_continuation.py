@@ -33,7 +33,7 @@ window of a Hopf point is narrower than one step.
 import numpy as np
 from scipy import optimize
 
-from ..._errors import DeclarationError
+from ..._errors import ParameterDomainError
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
 from ._equilibria import equilibria
 from ._problem import EquilibriumProblem
@@ -198,7 +198,7 @@ class _Tracer:
                 if not np.isfinite(rhs.sum()):
                     return None, iteration
                 delta = J.bordered(Fp, row, corner).solve(-rhs)
-            except (np.linalg.LinAlgError, DeclarationError):  # DeclarationError: the
+            except (np.linalg.LinAlgError, ParameterDomainError):  # DeclarationError: the
                 return None, iteration                          # parameter left its domain
             w = w + delta
             # converged: a negligible step, or a small step (Newton's next one is of the order

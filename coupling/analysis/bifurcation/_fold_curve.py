@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._errors import DeclarationError
+from ..._errors import DeclarationError, ParameterDomainError
 from ._continuation import continuation
 from ._diagram import SpecialPoint
 from ._problem import EquilibriumProblem
@@ -226,7 +226,7 @@ class _FoldTracer:
             try:
                 delta, R = self.solve(W, row, corner, lambda R: -np.append(
                     R, self.dot(tau, W - W_pred)))
-            except (np.linalg.LinAlgError, DeclarationError):
+            except (np.linalg.LinAlgError, ParameterDomainError):
                 return None, iteration
             W = W + delta
             if np.max(np.abs(delta)) < 1e-11 * (1 + np.max(np.abs(W))):

@@ -21,7 +21,7 @@ singular perturbation theory for ordinary differential equations", J. Differenti
 
 import numpy as np
 
-from ..._errors import DeclarationError
+from ..._errors import DeclarationError, ParameterDomainError
 from ..._linalg import DenseJacobian, StructuredJacobian
 from ...model._flat import flat_system
 from ...model._system import System
@@ -117,7 +117,7 @@ class EquilibriumProblem:
 
         try:
             derivative = (F(p + h) - F(p - h)) / (2 * h)
-        except DeclarationError:
+        except ParameterDomainError:
             derivative = (F(p + h) - F(p)) / h
         self.set_parameter(name, p)
         return derivative
