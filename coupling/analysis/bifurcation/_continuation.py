@@ -1,11 +1,9 @@
-r"""``cp.continuation``: pseudo-arclength continuation of coupled equilibria in one parameter.
+r"""``cp.continuation``: branches of coupled equilibria in one parameter, with their special
+points.
 
-Branches w = (u, p) of F(u, p) = 0 are followed with Keller's pseudo-arclength method: a
-tangent predictor and a Newton corrector on F = 0 plus
-:math:`\langle \tau, w - w_{\text{pred}} \rangle = 0`. Every linear system is the Jacobian
-bordered by one row and column and is solved with the structured (Woodbury) solver in
-O(N). The inner product weighs each unit by its population weight, so that step sizes mean
-the same for N units and for the mean-field limit. Steps adapt to the Newton iteration count.
+A branch w = (u, p) of F(u, p) = 0 is an :class:`EquilibriumBranch` on the continuation
+engine (:mod:`._engine`): G(w) = F(u, p), and G'(w) = [J | F_p] bordered by one row is
+solved by the structured (Woodbury) solver in O(N).
 
 Special points (Govaerts 2000, *Numerical Methods for Bifurcations of Dynamical Equilibria*;
 Kuznetsov 2004, *Elements of Applied Bifurcation Theory*, 3rd ed.):
@@ -14,35 +12,37 @@ Kuznetsov 2004, *Elements of Applied Bifurcation Theory*, 3rd ed.):
   minimally augmented system {F = 0, g = 0}, with g from the bordered system
   [[J, b], [cᵀ, 0]] (v, g) = (0, 1) and its derivatives g_u = -wᵀ J_u v, g_p = -wᵀ J_p v.
 * **Hopf**: a complex pair crosses the imaginary axis. Located by a root of the pair's real
-  part along the branch, each trial point corrected onto the branch; the first Lyapunov
-  coefficient l₁ (Kuznetsov eq. 3.20) tells supercritical (l₁ < 0) from subcritical.
-* **branch point**: the determinant of the bordered Jacobian changes sign without a fold
-  (by the matrix determinant lemma on the structured form). Located by a root along the
-  branch.
+  part along the branch; the first Lyapunov coefficient l₁ (Kuznetsov eq. 3.20) tells
+  supercritical (l₁ < 0) from subcritical. Pairs that cross together (symmetric
+  populations) are one Hopf point of multiplicity > 1.
+* **branch point**: the determinant of the bordered Jacobian changes sign without a fold.
 * **singular Hopf** (response rules, the ε → 0 limit): the fast determinant det(Φ'(X) - I)
   changes sign without a fold, a slow eigenvalue passing through infinity (Baer & Erneux
-  1986, SIAM J. Appl. Math. 46). Located by a root along the branch.
-* for maps, **flip** (a multiplier through -1, the sign of det(J_G + I)) and
-  **Neimark-Sacker** (a complex pair through the unit circle, like Hopf points).
+  1986, SIAM J. Appl. Math. 46).
+* for maps, **flip** (a multiplier through -1) and **Neimark-Sacker** (a complex pair through
+  the unit circle).
 
-The unstable count at every point is exact (see :meth:`EquilibriumProblem.spectrum`), so a
-change in it between consecutive points always triggers a search, even when the complex
-window of a Hopf point is narrower than one step.
+**Invariant.** The unstable count at every point is exact (see
+:meth:`EquilibriumProblem.spectrum`), and every change of it between consecutive points must be
+explained by located special points: where it is not, the segment is halved and searched
+again, and what no refinement resolves is reported as a ``"missed"`` point with its bracket.
 """
 
 import numpy as np
-from scipy import optimize
 
-from ..._errors import ParameterDomainError
+from ..._checks import interval as check_interval
+from ..._checks import parameter as check_parameter
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
+from ._engine import CORRECTOR_FAILURES, AugmentedProblem, ContinuationOptions, Located, Walker
 from ._equilibria import equilibria
 from ._problem import EquilibriumProblem
 
 N_EIGENVALUES = 6
+REFINEMENTS = 8  # halvings of a segment whose stability change is not yet explained
 
 
 def continuation(model, param, interval, *, start=None, population=None, seed=None,
-                 bounds=None, ds=0.01, ds_min=1e-7, ds_max=0.05, max_steps=2000, tol=1e-11):
+                 bounds=None, options=None, **settings):
     """Continue every equilibrium branch in ``param`` across ``interval``.
 
     Parameters
@@ -58,15 +58,17 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
         :func:`~coupling.equilibria` for the same population and seed), at the model's value
         of ``param``. Default: every branch through an equilibrium at either end of the
         interval.
-    population, seed, bounds
-        As for :func:`~coupling.equilibria`, which finds the starting equilibria at both
-        ends of the interval.
-    ds, ds_min, ds_max : float
-        Initial, smallest and largest arclength steps.
-    max_steps : int
-        Steps per branch direction.
-    tol : float
-        Residual tolerance of the corrector and of located special points.
+    population, seed
+        As for :func:`~coupling.equilibria`.
+    bounds : mapping, optional
+        ``{name: (lo, hi)}`` for aggregates and macro variables: the region searched for
+        starting equilibria, and the region a branch may not leave (it ends on its
+        boundary, e.g. a prevalence that would turn negative).
+    options : ContinuationOptions, optional
+        Step sizes, tolerances and step limits of the walker.
+    **settings
+        Single fields of :class:`ContinuationOptions` (``ds``, ``ds_min``, ``ds_max``,
+        ``max_steps``, ``tol``, ...), overriding ``options``.
 
     Returns
     -------
@@ -81,18 +83,15 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
     """
     from ...model._model import _check_population
 
-    if param not in model.parameters:
-        raise KeyError(f"{param!r} is not a parameter of the model; it has "
-                       f"{sorted(model.parameters)}")
-    lo, hi = map(float, interval)
-    if not lo < hi:
-        raise ValueError(f"the interval must satisfy lo < hi, got {interval}")
+    check_parameter(model, param)
+    lo, hi = check_interval(interval)
+    options = ContinuationOptions.build(options, **settings)
     population = model.population if population is None else _check_population(population)
     if seed is None:  # one population for every equilibrium search and the continuation
         seed = np.random.SeedSequence().entropy
     problem = EquilibriumProblem(model, population, seed)
-    tracer = _Tracer(problem, param, lo, hi, ds=ds, ds_min=ds_min, ds_max=ds_max,
-                     max_steps=max_steps, tol=tol)
+    branch = EquilibriumBranch(problem, param, bounds)
+    tracer = BranchTracer(branch, options, (lo, hi))
     if start is None:
         searches = [(end, equilibria(model.with_parameters(**{param: end}), bounds=bounds,
                                      population=population, seed=seed)) for end in (lo, hi)]
@@ -103,14 +102,19 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
             u = _start_state(problem, eq)
             if start is not None:  # polish at the start's parameter value
                 problem.set_parameter(param, value)
-                u = problem.newton(u, tol=tol)[0]
-            if not tracer.covered(u, value):
-                tracer.trace(u, value)
+                u = problem.newton(u, tol=options.tol)[0]
+            if not branch.covered(u, value):
+                tracer.trace(np.append(u, value))
     s = problem.system
     tracer.special.sort(key=lambda point: (point.branch, point.param))
+    failed = [b.message for b in tracer.branches if b.status < 0]
     return BifurcationDiagram(parameter=param, branches=tracer.branches,
                               special_points=tracer.special, macro_names=s.macro_names,
-                              aggregate_names=s.global_aggregates, model=model.name)
+                              aggregate_names=s.global_aggregates, model=model.name,
+                              interval=(lo, hi), options=options,
+                              status=-1 if failed else 0,
+                              message="; ".join(failed) if failed else
+                              f"{len(tracer.branches)} branches continued")
 
 
 def _start_value(model, param, lo, hi):
@@ -136,289 +140,182 @@ def _start_state(problem, eq):
     return s.pack(micro, np.array(list(eq.macro.values()), dtype=float))
 
 
-class _Tracer:
-    def __init__(self, problem, param, lo, hi, *, ds, ds_min, ds_max, max_steps, tol):
-        self.problem, self.param, self.lo, self.hi = problem, param, lo, hi
-        self.ds0, self.ds_min, self.ds_max = ds, ds_min, ds_max
-        self.max_steps, self.tol = max_steps, tol
+def state_weights(problem):
+    """Arclength weights of the flat state: population weights per unit, 1 per macro state."""
+    s = problem.system
+    return np.concatenate([np.repeat(s.weights, s.k), np.ones(len(s.macro_names))])
+
+
+class EquilibriumBranch(AugmentedProblem):
+    """G(u, p) = F(u, p) for one free parameter: branches of equilibria."""
+
+    def __init__(self, problem, param, bounds=None):
+        self.problem, self.param, self.free = problem, param, (param,)
+        self.weights = np.append(state_weights(problem), 1.0)
         s = problem.system
-        self.theta = np.concatenate([np.repeat(s.weights, s.k), np.ones(len(s.macro_names))])
-        self.branches, self.special, self._points = [], [], []
+        names = s.global_aggregates + s.macro_names
+        unknown = sorted(set(bounds or {}) - set(names))
+        if unknown:
+            raise ValueError(f"bounds name {unknown}, which are not aggregates or macro "
+                             f"variables of the model ({list(names)})")
+        self.bounds = [(names.index(n), *map(float, b)) for n, b in (bounds or {}).items()]
+        self.discrete, self.response = problem.discrete, problem.system.response
+        self._cache, self._visited = None, []
 
     # -------------------------------------------------------------- the system in (u, p)
-    def F(self, u, p):
-        self.problem.set_parameter(self.param, p)
-        return self.problem.residual(u)
+    def at(self, w):
+        """Set the parameter to w's; the state part u of w."""
+        self.problem.set_parameter(self.param, w[-1])
+        return w[:-1]
 
-    def Fp(self, u, p):
-        self.problem.set_parameter(self.param, p)
-        return self.problem.parameter_derivative(u, self.param)
+    def linearise(self, w):
+        key = w.tobytes()
+        if self._cache is None or self._cache[0] != key:
+            u = self.at(w)
+            J = self.problem.jacobian(u)
+            Fp = self.problem.parameter_derivative(u, self.param)
+            residual = self.problem.residual(u)
+            self._cache = key, _BranchLinearisation(residual, J, Fp)
+        return self._cache[1]
 
-    def J(self, u, p):
-        self.problem.set_parameter(self.param, p)
-        return self.problem.jacobian(u)
+    def jacobian(self, w):
+        return self.problem.jacobian(self.at(w))
 
-    def linearise(self, u, p):
-        """F, J and F_p at (u, p)."""
-        self.problem.set_parameter(self.param, p)
-        return (self.problem.residual(u), self.problem.jacobian(u),
-                self.problem.parameter_derivative(u, self.param))
+    def observables(self, w):
+        """Aggregates then macro state at w."""
+        u = self.at(w)
+        return np.concatenate([self.problem.aggregates(u), self.problem.macro(u)])
 
-    def dot(self, a, b):
-        return float(self.theta @ (a[:-1] * b[:-1]) + a[-1] * b[-1])
+    def margin(self, w):
+        if not self.bounds:
+            return np.inf
+        x = self.observables(w)
+        return min(min(x[i] - lo, hi - x[i]) for i, lo, hi in self.bounds)
 
-    def tangent(self, u, p, previous=None):
-        _, J, Fp = self.linearise(u, p)
-        if previous is None:
-            row, corner = np.zeros(u.size), 1.0
-        else:
-            row, corner = self.theta * previous[:-1], previous[-1]
-        rhs = np.zeros(u.size + 1)
-        rhs[-1] = 1.0
-        t = J.bordered(Fp, row, corner).solve(rhs)
-        t /= np.sqrt(self.dot(t, t))
-        if previous is not None and self.dot(t, previous) < 0:
-            t = -t
-        return t
+    def record(self, w, tau):
+        u = self.at(w)
+        eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
+        self._visited.append((w[-1], self.problem.coupling_point(u)))
+        return {"eig": eig[:N_EIGENVALUES], "unstable": unstable}
 
-    def correct(self, w_pred, tau, *, fixed_p=None, max_iter=10):
-        """Newton on {F = 0, <tau, w - w_pred> = 0} (or p = fixed_p)."""
-        n = w_pred.size - 1
-        if fixed_p is None:  # <tau, w - w_pred> = row (u - u_pred) + corner (p - p_pred)
-            row, corner = self.theta * tau[:-1], tau[-1]
-        else:
-            row, corner = np.zeros(n), 1.0
-        w, rhs = w_pred.copy(), np.empty(n + 1)
-        for iteration in range(1, max_iter + 1):
-            try:
-                F, J, Fp = self.linearise(w[:-1], w[-1])
-                rhs[:n] = F
-                rhs[n] = (row @ (w[:-1] - w_pred[:-1]) + corner * (w[-1] - w_pred[-1])
-                          if fixed_p is None else w[-1] - fixed_p)
-                if not np.isfinite(rhs.sum()):
-                    return None, iteration
-                delta = J.bordered(Fp, row, corner).solve(-rhs)
-            except (np.linalg.LinAlgError, ParameterDomainError):  # DeclarationError: the
-                return None, iteration                          # parameter left its domain
-            w = w + delta
-            # converged: a negligible step, or a small step (Newton's next one is of the order
-            # of its square) landing where the residual is within the tolerance
-            step = np.abs(delta).max()
-            if step < 1e-12 * (1 + np.abs(w).max()) or \
-                    (step < 1e-6 and np.abs(self.F(w[:-1], w[-1])).max() < self.tol):
-                return w, iteration
-        return None, max_iter
-
-    # -------------------------------------------------------------- branches
     def covered(self, u, p):
         """Whether (u, p) already lies on a traced branch."""
+        self.problem.set_parameter(self.param, p)
         x = self.problem.coupling_point(u)
         return any(abs(q - p) < 1e-8 * (1 + abs(p)) and
-                   np.all(np.abs(y - x) < 1e-6 * (1 + np.abs(x)))
-                   for q, y in self._points)
-
-    def trace(self, u, p):
-        start = np.append(u, p)
-        tau0 = self.tangent(u, p)
-        halves = []
-        for direction in (1.0, -1.0):
-            halves.append(self._walk(start, direction * tau0))
-        backward, forward = halves[1], halves[0]
-        for point in backward[0]:  # orient every tangent along the assembled branch
-            point["tau"] = -point["tau"]
-        points = backward[0][::-1] + forward[0][1:]
-        message = "; ".join(m for m in (backward[1], forward[1]) if m)
-        self._store(points, message)
-
-    def _walk(self, w, tau):
-        """Follow the branch from w along tau until it leaves the interval."""
-        points = [self._record(w, tau)]
-        ds = self.ds0
-        for _ in range(self.max_steps):
-            w_pred = w + ds * tau
-            fixed = None
-            if not self.lo <= w_pred[-1] <= self.hi:
-                fixed = self.hi if w_pred[-1] > self.hi else self.lo
-                if w[-1] == fixed:  # at the end of the interval, heading out
-                    return points, ""
-                w_pred[-1] = fixed  # never evaluate outside the interval
-            w_new, iterations = self.correct(w_pred, tau, fixed_p=fixed)
-            if w_new is not None and not self.lo <= w_new[-1] <= self.hi:
-                fixed = self.hi if w_new[-1] > self.hi else self.lo  # land on the end
-                w_pred[-1] = fixed
-                w_new, iterations = self.correct(w_pred, tau, fixed_p=fixed)
-            if w_new is None:
-                ds /= 2
-                if ds < self.ds_min:
-                    p = w[-1]
-                    return points, (f"Newton failed at {self.param} = {p:.10g} with the "
-                                    f"smallest step {self.ds_min:g}; the branch ends there")
-                continue
-            tau_new = self.tangent(w_new[:-1], w_new[-1], tau)
-            points.append(self._record(w_new, tau_new))
-            if fixed is not None:
-                return points, ""
-            w, tau = w_new, tau_new
-            ds = min(self.ds_max, ds * 1.5) if iterations <= 3 else \
-                max(self.ds_min, ds * 0.7) if iterations > 5 else ds
-        return points, f"stopped after {self.max_steps} steps"
-
-    def _record(self, w, tau):
-        u, p = w[:-1], w[-1]
-        self.problem.set_parameter(self.param, p)
-        eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
-        self._points.append((p, self.problem.coupling_point(u)))
-        return {"w": w, "tau": tau, "eig": eig[:N_EIGENVALUES],
-                "unstable": unstable}
-
-    def _store(self, points, message):
-        index = len(self.branches)
-        located = []  # special points join the branch as vertices, between their brackets
-        for a, b in zip(points[:-1], points[1:]):
-            located.append([a])
-            for found in self._detect(a, b, index):
-                located[-1].append(self._record(found, a["tau"]))
-        points = [pt for group in located for pt in group] + points[-1:]
-        macro, aggregates = [], []
-        for pt in points:
-            u, p = pt["w"][:-1], pt["w"][-1]
-            self.problem.set_parameter(self.param, p)
-            macro.append(self.problem.macro(u))
-            aggregates.append(self.problem.aggregates(u))
-        eig = np.full((len(points), N_EIGENVALUES), np.nan, dtype=complex)
-        for i, pt in enumerate(points):
-            eig[i, :pt["eig"].size] = pt["eig"]
-        unstable = np.array([pt["unstable"] for pt in points])
-        self.branches.append(Branch(
-            param=np.array([pt["w"][-1] for pt in points]),
-            macro=np.array(macro).reshape(len(points), -1),
-            aggregates=np.array(aggregates).reshape(len(points), -1),
-            stable=unstable == 0, n_unstable=unstable, eigenvalues=eig, message=message))
+                   np.all(np.abs(y - x) < 1e-6 * (1 + np.abs(x))) for q, y in self._visited)
 
     # -------------------------------------------------------------- special points
-    def _detect(self, a, b, branch):
-        """Locate the special points between consecutive branch points a and b."""
-        fold = a["tau"][-1] * b["tau"][-1] < 0
+    def detect(self, a, b, walker, depth=0):
+        """The special points between a and b that explain the change of the unstable count
+        (refining the segment where they do not)."""
         change = b["unstable"] - a["unstable"]
-        found = []
+        found = self._classify(a, b, walker, change)
+        explained = sum(point.change for point in found)
+        if abs(change) <= explained:
+            return found
+        if depth < REFINEMENTS and (mid := walker.refine(a, b)) is not None:
+            return self.detect(a, mid, walker, depth + 1) + [mid] + \
+                self.detect(mid, b, walker, depth + 1)
+        multiple = self._locate_multiple_hopf(a, b, walker, change)
+        if multiple is not None:
+            return [multiple]
+        return found + [Located("missed", (a["w"] + b["w"]) / 2, "guess",
+                                {"change": int(change), "explained": int(explained)},
+                                change=abs(change) - explained)]
+
+    def _classify(self, a, b, walker, change):
+        fold = a["tau"][-1] * b["tau"][-1] < 0
         if fold:
-            found.append(self._locate_fold(a, b))
-        elif abs(change) == 2 and self.problem.system.response and \
-                (singular := self._locate_singular_hopf(a, b)) is not None:
-            found.append(singular)
-        elif abs(change) == 2 and (hopf := self._locate_hopf(a, b)) is not None:
-            found.append(hopf)
-        elif abs(change) == 1 and self.problem.discrete and _flip_crossing(a, b):
-            found.append(self._locate_flip(a, b))
-        elif abs(change) == 1:
-            found.append(self._locate_branch_point(a, b))
-        for located in found:
-            self._add(located, a, b, branch)
-        return [located[1] for located in found]
+            return [self._locate_fold(a, b, walker)]
+        if abs(change) == 2 and self.response:
+            singular = self._locate_singular_hopf(a, b, walker)
+            if singular is not None:
+                return [singular]
+        if abs(change) == 2:
+            hopf = self._locate_hopf(a, b, walker, 2)
+            return [] if hopf is None else [hopf]
+        if abs(change) == 1 and self.discrete and _flip_crossing(a, b):
+            return [self._locate_flip(a, b, walker)]
+        if abs(change) == 1:
+            return [self._locate_branch_point(a, b, walker)]
+        return []
 
-    def _add(self, located, a, b, branch):
-        kind, w, status, data = located
-        s = self.problem.system
-        u, p = w[:-1], w[-1]
-        self.problem.set_parameter(self.param, p)
-        state = dict(zip(s.macro_names, self.problem.macro(u).tolist()))
-        state.update(zip(s.global_aggregates, self.problem.aggregates(u).tolist()))
-        # the parameter range of the bracketing segment and of the point itself (a fold, or
-        # a pitchfork seen from its side branch, is an extremum of the parameter there)
-        span = (a["w"][-1], b["w"][-1], p)
-        self.special.append(SpecialPoint(kind=kind, param=float(p), state=state,
-                                         interval=(min(span), max(span)), status=status,
-                                         branch=branch, data=data, u=u.copy()))
-
-    def _locate_fold(self, a, b):
+    def _locate_fold(self, a, b, walker):
         """Newton on the minimally augmented system {F = 0, g = 0}."""
+        problem, tol = self.problem, walker.options.tol
         w = a["w"] + (b["w"] - a["w"]) * abs(a["tau"][-1]) / (abs(a["tau"][-1])
                                                               + abs(b["tau"][-1]))
         n = w.size - 1
-        border = self.theta * (a["tau"][:-1] + b["tau"][:-1]) / 2
+        theta = self.weights[:-1]
+        border = theta * (a["tau"][:-1] + b["tau"][:-1]) / 2
         border /= np.linalg.norm(border)
         rhs = np.append(np.zeros(n), 1.0)
-        wl = np.zeros(n)
-        for _ in range(20):
-            u, p = w[:-1], w[-1]
-            J = self.J(u, p)
+        left = np.zeros(n)
+        for _ in range(30):
             try:
-                vg = J.bordered(border, border, 0.0).solve(rhs)
-                wh = J.T.bordered(border, border, 0.0).solve(rhs)
-            except np.linalg.LinAlgError:
-                break
-            v, g, wl = vg[:n], vg[n], wh[:n]
-            h = 1e-5 * np.max(np.abs(u)) / max(np.max(np.abs(v)), 1e-300) + 1e-7
-            gu = -(self.J(u + h * v, p).T.matvec(wl) - self.J(u - h * v, p).T.matvec(wl)) \
-                / (2 * h)
-            hp = 1e-6 * (1 + abs(p))
-            gp = -wl @ (self.J(u, p + hp).matvec(v) - self.J(u, p - hp).matvec(v)) / (2 * hp)
-            F = self.F(u, p)
-            try:
-                delta = self.J(u, p).bordered(self.Fp(u, p), gu, gp).solve(-np.append(F, g))
-            except np.linalg.LinAlgError:
+                lin = self.linearise(w)
+                J = lin.J
+                v, g = _split(J.bordered(border, border, 0.0).solve(rhs))
+                left = J.T.bordered(border, border, 0.0).solve(rhs)[:n]
+                u = w[:-1]
+                h = 1e-5 * np.max(np.abs(u)) / max(np.max(np.abs(v)), 1e-300) + 1e-7
+                gu = -(self.jacobian(np.append(u + h * v, w[-1])).T.matvec(left)
+                       - self.jacobian(np.append(u - h * v, w[-1])).T.matvec(left)) / (2 * h)
+                self.at(w)
+                gp = -left @ problem.differentiate(self.param,
+                                                   lambda: problem.jacobian(u).matvec(v))
+                lin = self.linearise(w)
+                delta = lin.J.bordered(lin.Fp, gu, gp).solve(-np.append(lin.residual, g))
+            except CORRECTOR_FAILURES:
                 break
             w = w + delta
-            if np.max(np.abs(delta)) < 1e-13 * (1 + np.max(np.abs(w))):
+            if np.max(np.abs(delta)) < 1e-14 * (1 + np.max(np.abs(w))):
                 break
-        converged = np.max(np.abs(self.F(w[:-1], w[-1]))) < 10 * self.tol and \
-            self._between(w, a, b)
+        lin = self.linearise(w)
+        converged = np.max(np.abs(lin.residual)) < 10 * tol and _between(walker, w, a, b)
         # at a fold the left null vector sees F_p; at a branch point (where another branch
         # crosses, e.g. a pitchfork seen from its side branch) it does not
-        scale = max(np.linalg.norm(self.Fp(x["w"][:-1], x["w"][-1])) for x in (a, b))
-        crossing = np.any(wl) and \
-            abs(wl @ self.Fp(w[:-1], w[-1])) < 1e-3 * np.linalg.norm(wl) * scale
-        return ("branch" if crossing else "fold"), w, \
-            "converged" if converged else "guess", {}
+        scale = max(np.linalg.norm(self.linearise(x["w"]).Fp) for x in (a, b))
+        crossing = np.any(left) and \
+            abs(left @ self.linearise(w).Fp) < 1e-3 * np.linalg.norm(left) * scale
+        return Located("branch" if crossing else "fold", w,
+                       "converged" if converged else "guess", change=1)
 
-    def _between(self, w, a, b):
-        """Whether w projects onto the branch segment from a to b."""
-        d = b["w"] - a["w"]
-        t = self.dot(w - a["w"], d) / self.dot(d, d)
-        return -0.1 <= t <= 1.1
+    def _critical_excess(self, w, k, width):
+        """Mean distance from the stability boundary (real part; modulus - 1 for maps) of
+        the eigenvalues k .. k + width - 1, ordered from the most unstable."""
+        values = self.problem.spectrum(self.at(w))[0]
+        excess = np.sort(np.abs(values) - 1 if self.discrete else values.real)[::-1]
+        return float(np.mean(excess[k:k + width]))
 
-    def _along(self, a, b, test):
-        """Root of test(w) along the branch between a and b (each trial corrected)."""
-        step = np.sqrt(self.dot(b["w"] - a["w"], b["w"] - a["w"]))
-
-        def at(s):
-            w, _ = self.correct(a["w"] + s * a["tau"], a["tau"])
-            if w is None:
-                raise ArithmeticError
-            return w
-
-        try:
-            s = optimize.brentq(lambda s: test(at(s)), 0.0, step, xtol=1e-13 * (1 + step))
-            return at(s), "converged"
-        except (ValueError, ArithmeticError):
-            return (a["w"] + b["w"]) / 2, "guess"
-
-    def _locate_hopf(self, a, b):
-        """Hopf (flows) or Neimark-Sacker (maps): the crossing pair's distance from the
-        boundary (real part; modulus - 1) has a root along the branch. None if the pair is
-        not complex there."""
-        k = min(a["unstable"], b["unstable"])  # the crossing pair: values k and k + 1
-        discrete = self.problem.discrete
-
-        def critical(w):
-            self.problem.set_parameter(self.param, w[-1])
-            values = self.problem.spectrum(w[:-1])[0]
-            excess = np.sort(np.abs(values) - 1 if discrete else values.real)[::-1]
-            return (excess[k] + excess[k + 1]) / 2
-
-        w, status = self._along(a, b, critical)
-        if not _complex_crossing(a, b, discrete):
-            # real at both ends: a complex window narrower than the step (small ε), or two
-            # real values crossing - a Hopf point only if the pair is complex where it crosses
-            self.problem.set_parameter(self.param, w[-1])
-            values = self.problem.spectrum(w[:-1])[0]
-            if status != "converged" or abs(_nearest_boundary(values, discrete).imag) <= 1e-8:
+    def _locate_hopf(self, a, b, walker, width):
+        """Hopf (flows) or Neimark-Sacker (maps) of ``width`` / 2 complex pairs crossing
+        together: a root of their mean distance from the boundary along the branch. None if
+        the crossing values are not complex there."""
+        k = min(a["unstable"], b["unstable"])
+        w, status = walker.root(a, b, lambda w: self._critical_excess(w, k, width))
+        if not _complex_crossing(a, b, self.discrete):
+            # real at both ends: a complex window narrower than the step (small ε), or real
+            # values crossing - a Hopf point only if the pair is complex where it crosses
+            values = self.problem.spectrum(self.at(w))[0]
+            if status != "converged" or \
+                    abs(_nearest_boundary(values, self.discrete).imag) <= 1e-8:
                 return None
-        if discrete:
-            return "neimark-sacker", w, status, {}
-        return "hopf", w, status, self._hopf_data(w)
+        data = {} if width == 2 else {"multiplicity": width // 2}
+        if self.discrete:
+            return Located("neimark-sacker", w, status, data, change=width)
+        return Located("hopf", w, status, {**self._hopf_data(w), **data}, change=width)
 
-    def _locate_singular_hopf(self, a, b):
+    def _locate_multiple_hopf(self, a, b, walker, change):
+        """Several complex pairs crossing at one parameter value, which no refinement of the
+        segment separates (a symmetric population): one point of multiplicity |change| / 2."""
+        if abs(change) < 4 or abs(change) % 2:
+            return None
+        located = self._locate_hopf(a, b, walker, abs(change))
+        return located if located is not None and located.status == "converged" else None
+
+    def _locate_singular_hopf(self, a, b, walker):
         """Response rules: a root of the fast determinant det(Φ'(X) - I) along the branch
         (None if it keeps its sign from a to b). The equilibrium crosses a fold of the
         critical manifold while the branch does not fold: as ε → 0 a slow eigenvalue passes
@@ -426,70 +323,42 @@ class _Tracer:
         Erneux 1986, SIAM J. Appl. Math. 46; Krupa & Szmolyan 2001, J. Differential
         Equations 174)."""
         def fast(w):
-            self.problem.set_parameter(self.param, w[-1])
-            return self.problem.fast_determinant(w[:-1])
+            return self.problem.fast_determinant(self.at(w))
 
         if fast(a["w"]) * fast(b["w"]) > 0:
             return None
-        return ("singular-hopf",) + self._along(a, b, fast) + ({},)
+        w, status = walker.root(a, b, fast)
+        return Located("singular-hopf", w, status, change=2)
 
-    def _locate_flip(self, a, b):
+    def _locate_flip(self, a, b, walker):
         """Bisection along the branch on the sign of det(J_G + I) (a multiplier at -1)."""
         def sign(w):
-            J = self.J(w[:-1], w[-1])
-            return J.shifted(-2.0).slogdet()[0]  # J_G + I = (G - I)' + 2I
+            return self.jacobian(w).shifted(-2.0).slogdet()[0]  # J_G + I = (G - I)' + 2I
 
-        return ("flip",) + self._bisect(a, b, sign) + ({},)
+        w, status = walker.bisect(a, b, sign)
+        return Located("flip", w, status, change=1)
 
-    def _locate_branch_point(self, a, b):
+    def _locate_branch_point(self, a, b, walker):
         """Bisection on the sign of det [[J, F_p], [τᵀ, τ_p]] along the branch."""
         def sign(w):
-            u, p = w[:-1], w[-1]
-            tau = self.tangent(u, p, a["tau"])
-            return _slogdet(self.J(u, p), self.Fp(u, p), self.theta * tau[:-1], tau[-1])[0]
+            tau = walker.tangent(w, a["tau"])
+            return self.linearise(w).border(self.weights * tau).slogdet()[0]
 
-        return ("branch",) + self._bisect(a, b, sign) + ({},)
-
-    def _bisect(self, a, b, sign):
-        """Where sign(w) flips between a and b along the branch: (w, status)."""
-        def at(s):  # near a singular point Newton converges only linearly: allow more steps
-            w, _ = self.correct(a["w"] + s * a["tau"], a["tau"], max_iter=60)
-            return (None, None) if w is None else (sign(w), w)
-
-        lo, hi = 0.0, np.sqrt(self.dot(b["w"] - a["w"], b["w"] - a["w"]))
-        s_lo, w = at(lo)
-        s_hi, _ = at(hi)
-        if s_lo is None or s_hi is None or s_lo == s_hi:
-            return (a["w"] + b["w"]) / 2, "guess"
-        for _ in range(60):
-            for fraction in (0.5, 0.49, 0.51):  # the corrector fails exactly at the point
-                mid = lo + fraction * (hi - lo)
-                s_mid, w_mid = at(mid)
-                if s_mid is not None:
-                    break
-            else:
-                break
-            if s_mid == s_lo:
-                lo, w = mid, w_mid
-            else:
-                hi = mid
-            if hi - lo < 1e-12 * (1 + hi):
-                break
-        return w, "converged" if hi - lo < 1e-9 * (1 + hi) else "guess"
+        w, status = walker.bisect(a, b, sign)
+        return Located("branch", w, status, change=1)
 
     def _hopf_data(self, w):
         """Frequency and first Lyapunov coefficient (dense systems). For a response rule,
         those of the reduced slow system y' = F(y, X*(y), c) it stands for as ε → 0."""
-        u, p = w[:-1], w[-1]
-        if self.problem.system.response:
-            self.problem.set_parameter(self.param, p)
+        u = self.at(w)
+        if self.response:
             F, u, A = self.problem.slow_system(u)
             theta = np.ones(u.size)
         else:
-            J = self.J(u, p)
+            J = self.problem.jacobian(u)
             if J.shape[0] > 1500:
                 return {}
-            F, A, theta = (lambda x: self.F(x, p)), J.toarray(), self.theta
+            F, A, theta = self.problem.residual, J.toarray(), self.weights[:-1]
         eig, vecs = np.linalg.eig(A)
         i = np.argmin(np.abs(eig.real) + 1e9 * (np.abs(eig.imag) < 1e-8))
         omega = abs(eig[i].imag)
@@ -501,8 +370,87 @@ class _Tracer:
         j = np.argmin(np.abs(eigT - (-1j * omega)))
         pvec = vecsT[:, j]
         pvec = pvec / np.conj(np.vdot(pvec, q))  # <p, q> = conj(p) . q = 1
-        return {"omega": float(omega),
-                "l1": float(_lyapunov(F, u, A, q, pvec, omega))}
+        return {"omega": float(omega), "l1": float(_lyapunov(F, u, A, q, pvec, omega))}
+
+    def describe(self, w):
+        return f"{self.param} = {w[-1]:.10g}"
+
+
+class _BranchLinearisation:
+    """F, J and F_p at a point; the bordered matrix [[J, F_p], [row]]."""
+
+    __slots__ = ("residual", "J", "Fp")
+
+    def __init__(self, residual, J, Fp):
+        self.residual, self.J, self.Fp = residual, J, Fp
+
+    def border(self, row):
+        return self.J.bordered(self.Fp, row[:-1], row[-1])
+
+
+class BranchTracer:
+    """Traces equilibrium branches on the walker and assembles them, special points
+    included, into :class:`Branch` and :class:`SpecialPoint` records."""
+
+    def __init__(self, branch, options, interval):
+        self.branch, self.walker = branch, Walker(branch, options, [interval])
+        self.branches, self.special = [], []
+
+    def trace(self, w):
+        try:
+            walk = self.walker.trace(w)
+        except CORRECTOR_FAILURES as error:  # no tangent at the start itself
+            self.special.append(self._special(Located("missed", w, "guess"), w, w,
+                                              len(self.branches)))
+            self.branches.append(self._store([self.walker._point(w, np.zeros(w.size))],
+                                             f"no tangent at the start ({error})", -1))
+            return
+        index = len(self.branches)
+        points = [walk.points[0]]
+        for a, b in zip(walk.points[:-1], walk.points[1:]):
+            for item in self.branch.detect(a, b, self.walker):
+                if isinstance(item, Located):
+                    self.special.append(self._special(item, a, b, index))
+                    points.append(self.walker._point(item.w, a["tau"]))
+                else:  # a refinement point: it joins the branch
+                    points.append(item)
+            points.append(b)
+        self.branches.append(self._store(points, walk.message, walk.status))
+
+    def _store(self, points, message, status):
+        b = self.branch
+        observables = np.array([b.observables(pt["w"]) for pt in points])
+        a = len(b.problem.system.global_aggregates)
+        eig = np.full((len(points), N_EIGENVALUES), np.nan, dtype=complex)
+        for i, pt in enumerate(points):
+            eig[i, :pt["eig"].size] = pt["eig"]
+        unstable = np.array([pt["unstable"] for pt in points])
+        return Branch(param=np.array([pt["w"][-1] for pt in points]),
+                      macro=observables[:, a:], aggregates=observables[:, :a],
+                      stable=unstable == 0, n_unstable=unstable, eigenvalues=eig,
+                      message=message, status=status)
+
+    def _special(self, located, a, b, index):
+        s, w = self.branch.problem.system, located.w
+        x = self.branch.observables(w)
+        state = dict(zip(s.global_aggregates + s.macro_names, x.tolist()))
+        # the parameter range of the bracketing segment and of the point itself (a fold, or
+        # a pitchfork seen from its side branch, is an extremum of the parameter there)
+        span = (a["w"][-1], b["w"][-1], w[-1])
+        return SpecialPoint(kind=located.kind, param=float(w[-1]), state=state,
+                            interval=(min(span), max(span)), status=located.status,
+                            branch=index, data=located.data, u=w[:-1].copy())
+
+
+def _split(vg):
+    return vg[:-1], vg[-1]
+
+
+def _between(walker, w, a, b):
+    """Whether w projects onto the branch segment from a to b."""
+    d = b["w"] - a["w"]
+    t = walker.dot(w - a["w"], d) / walker.dot(d, d)
+    return -0.1 <= t <= 1.1
 
 
 def _nearest_boundary(values, discrete):
@@ -518,11 +466,6 @@ def _complex_crossing(a, b, discrete):
 def _flip_crossing(a, b):
     """Whether the multiplier nearest the unit circle is real and negative."""
     return any(_nearest_boundary(p["eig"], True).real < 0 for p in (a, b))
-
-
-def _slogdet(J, column, row, corner):
-    """sign and log|det| of [[J, column], [row, corner]]."""
-    return J.bordered(column, row, corner).slogdet()
 
 
 def _lyapunov(F, u, A, q, p, omega, h=1e-4):

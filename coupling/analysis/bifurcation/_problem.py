@@ -71,19 +71,69 @@ class EquilibriumProblem:
             self._stale = False
         return self._system
 
-    def set_parameter(self, name, value):
-        value = float(value)
-        if self._params[name] == value:
+    def set_parameters(self, values):
+        """Use new parameter values: the one path by which every analysis moves parameters.
+
+        It refreshes whatever depends on them: the written-out small-system code, the
+        System's trait nodes (when a trait distribution reads the parameter) and the cached
+        linearisation. Raises :class:`~coupling.ParameterDomainError` for a value outside
+        the parameter's domain; the parameters keep their previous values then.
+        """
+        changed = {n: float(v) for n, v in values.items() if self._params[n] != float(v)}
+        if not changed:
             return
-        self._params[name] = value
-        self._linearised = None
-        if self.flat is not None and name not in self._traits_read:
-            self.flat.set_parameter(name, value)  # the System catches up when it is used
+        params = {**self._params, **changed}
+        eps = self.model.eps(params)
+        if not eps > 0:
+            raise ParameterDomainError(f"[level 'timescale'] the micro timescale ε must be > 0, "
+                                       f"got {eps}", parameter=self.model.timescale, value=eps,
+                                       symbol="timescale", level="timescale")
+        if self.flat is None or self._traits_read.intersection(changed):
+            try:
+                self._system.set_parameters(params)
+            except ParameterDomainError:
+                self._system.set_parameters(dict(self._params))  # as it was
+                raise
+            self._stale = False
+            if self.flat is not None:
+                self.flat.update()
+        else:
+            for name, value in changed.items():
+                self.flat.set_parameter(name, value)  # the System catches up when it is used
             self._stale = True
-            return
-        self._system.set_parameters(dict(self._params))
-        if self.flat is not None:
-            self.flat.update()
+        self._params = params
+        self._linearised = None
+
+    def set_parameter(self, name, value):
+        self.set_parameters({name: value})
+
+    def parameter(self, name):
+        """The current value of a parameter."""
+        return self._params[name]
+
+    def differentiate(self, name, evaluate, *, step=1e-6):
+        """d evaluate() / d p for the parameter ``name`` by central differences, one-sided at
+        the edge of the parameter's domain (e.g. a spread σ = 0). The parameter is back at
+        its value afterwards."""
+        p = self._params[name]
+        h = step * (1 + abs(p))
+        try:
+            self.set_parameter(name, p + h)
+            upper = evaluate()
+            self.set_parameter(name, p - h)
+            derivative = (upper - evaluate()) / (2 * h)
+        except ParameterDomainError:  # at an edge: the side that stays inside
+            side = 1.0
+            try:
+                self.set_parameter(name, p + h)
+            except ParameterDomainError:
+                side = -1.0
+                self.set_parameter(name, p - h)
+            shifted = evaluate()
+            self.set_parameter(name, p)
+            derivative = side * (shifted - evaluate()) / h
+        self.set_parameter(name, p)
+        return derivative
 
     # ------------------------------------------------------------------ full system
     def _flat_at(self, u):
@@ -104,23 +154,10 @@ class EquilibriumProblem:
         return self.system.jacobian(u)
 
     def parameter_derivative(self, u, name):
-        """F_p: symbolic for written-out systems, else central differences (one-sided at
-        the edge of the parameter's domain, e.g. a spread σ = 0)."""
+        """F_p: symbolic for written-out systems, else by :meth:`differentiate`."""
         if self.flat is not None and name not in self._traits_read:
             return self._flat_at(u)[2][:, self.flat.parameter_column(name)]
-        p = self._params[name]
-        h = 1e-6 * (1 + abs(p))
-
-        def F(value):
-            self.set_parameter(name, value)
-            return self.residual(u)
-
-        try:
-            derivative = (F(p + h) - F(p - h)) / (2 * h)
-        except ParameterDomainError:
-            derivative = (F(p + h) - F(p)) / h
-        self.set_parameter(name, p)
-        return derivative
+        return self.differentiate(name, lambda: self.residual(u))
 
     def newton(self, u, *, tol=1e-12, max_iter=40):
         """Newton on F(u) = 0 with structured solves; returns (u, residual norm, converged)."""
