@@ -18,7 +18,9 @@ from .analysis.bifurcation._continuation import continuation
 from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis.simulation._early_warning import EarlyWarning, ReplicateEarlyWarning, early_warning
 from .analysis.bifurcation._equilibria import Equilibria, Equilibrium, equilibria
-from .analysis.bifurcation._fold_curve import FoldCurve, fold_curve
+from .analysis.bifurcation._curves import FoldCurve, HopfCurve
+from .analysis.bifurcation._engine import ContinuationOptions
+from .analysis.bifurcation._fold_curve import fold_curve
 from .analysis.bifurcation._hopf_curve import hopf_curve
 from .analysis.simulation._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
 from .analysis.simulation._path_dependence import PathDependence, path_dependence
@@ -45,6 +47,7 @@ __all__ = [
     "BifurcationDiagram",
     "Branch",
     "Choice",
+    "ContinuationOptions",
     "DeclarationError",
     "DelayScaling",
     "Discrete",
@@ -54,6 +57,7 @@ __all__ = [
     "Event",
     "Fixed",
     "FoldCurve",
+    "HopfCurve",
     "HysteresisLoop",
     "Local",
     "LogNormal",

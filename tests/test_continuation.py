@@ -200,26 +200,37 @@ def test_large_population_stability_uses_the_structured_spectrum():
     assert eig[0].real <= -(1 - 0.5) * 100 * 0.99
 
 
-def test_fold_curve_of_curie_weiss_and_its_cusp():
+#: The two paths every two-parameter test runs on: the general structured system (32
+#: mean-field nodes) and the written-out small system (one node), which must agree.
+PATHS = [pytest.param(None, id="general"), pytest.param(cp.MeanField(nodes=1), id="written-out")]
+
+
+@pytest.mark.parametrize("population", PATHS)
+def test_fold_curve_of_curie_weiss_and_its_cusp(population):
     """Folds in (h, J): h = ±(J m_f - atanh(m_f)), m_f = sqrt(1 - 1/J), meeting in the cusp
-    at J = 1, h = 0."""
-    curve = cp.fold_curve(cp.load("social-choice", sigma=0.0), "h", "J", (-1, 1), (0.5, 2))
-    assert len(curve.curves) == 1
+    at J = 1, h = 0, m = 0 (exact by symmetry)."""
+    curve = cp.fold_curve(cp.load("social-choice", sigma=0.0), "h", "J", (-1, 1), (0.5, 2),
+                          population=population)
+    assert len(curve.curves) == 1 and curve.success
     h, J = curve.curves[0].T
     m_f = np.sqrt(1 - 1 / J)
     assert np.max(np.abs(np.abs(h) - (J * m_f - np.arctanh(m_f)))) < 1e-10
     (cusp,) = curve.special_points
     assert cusp.kind == "cusp" and cusp.status == "converged"
-    assert abs(cusp.param) < 1e-8 and abs(cusp.data["p2"] - 1.0) < 1e-8
+    # h and J polished to a few ulps; m rests on a finite-difference normal-form test
+    assert abs(cusp.param) < 1e-15 and abs(cusp.data["p2"] - 1.0) < 1e-15
+    assert abs(cusp.state["m"]) < 1e-12
 
 
-def test_fold_curve_meets_the_hopf_condition_at_bogdanov_takens_points():
+@pytest.mark.parametrize("population", PATHS)
+def test_fold_curve_meets_the_hopf_condition_at_bogdanov_takens_points(population):
     """slow-feedback with weak feedback k = 0.1 keeps its folds: det = 0 at s = b/(Jb - k),
     whatever eps; the trace vanishes there too at eps = k / (b (Jb - k)) = 5/3."""
     J, k, b = 2.0, 0.1, 0.2
     model = cp.load("slow-feedback", sigma=0.0, k=k, eps=1.0)
     curve = cp.fold_curve(model, "c", "eps", (-1, 1), (0.5, 3.0),
-                          bounds={"X": (-1, 1), "y": (-15, 15)})
+                          bounds={"X": (-1, 1), "y": (-15, 15)}, population=population,
+                          shade=False)
     bt = [p for p in curve.special_points if p.kind == "bt"]
     s = b / (J * b - k)
     X = np.sqrt(1 - s)
@@ -228,6 +239,34 @@ def test_fold_curve_meets_the_hopf_condition_at_bogdanov_takens_points():
     for p in bt:
         assert abs(p.data["p2"] - k / (b * (J * b - k))) < 1e-8
         assert abs(abs(p.param) - abs(c)) < 1e-8
+
+
+@pytest.mark.parametrize("population", PATHS)
+def test_fold_curve_starts_on_the_edge_of_a_parameter_domain(population):
+    """A fold curve in (h, sigma) from sigma = 0, the edge of the spread's domain: the
+    derivatives there are one-sided, and the curve starts at the homogeneous folds
+    h = ±(J m_f - atanh m_f), m_f = sqrt(1 - 1/J), for J = 2."""
+    curve = cp.fold_curve(cp.load("social-choice", J=2.0, sigma=0.0), "h", "sigma",
+                          (-0.6, 0.6), (0.0, 1.2), population=population, shade=False)
+    m_f = np.sqrt(0.5)
+    ends = sorted(points[np.argmin(points[:, 1])][0] for points in curve.curves)
+    assert curve.success and len(curve.curves) == 2
+    assert np.allclose(ends, [-(2 * m_f - np.arctanh(m_f)), 2 * m_f - np.arctanh(m_f)],
+                       atol=1e-10)
+    assert all(np.min(points[:, 1]) == 0.0 for points in curve.curves)
+
+
+def test_parameter_outside_its_domain_is_its_own_error():
+    """Moving a spread below 0 is a ParameterDomainError naming the parameter (not a
+    declaration error), and the parameters keep their values."""
+    from coupling.analysis.bifurcation._problem import EquilibriumProblem
+
+    problem = EquilibriumProblem(cp.load("social-choice", sigma=0.0))
+    with pytest.raises(cp.ParameterDomainError) as error:
+        problem.set_parameter("sigma", -1e-6)
+    assert error.value.parameter == "sigma"
+    assert not isinstance(error.value, cp.DeclarationError)
+    assert problem.parameter("sigma") == 0.0 and problem.system.params["sigma"] == 0.0
 
 
 def test_finite_choice_population_continues_its_expected_choices():
@@ -277,15 +316,16 @@ def test_map_neimark_sacker_with_a_slow_macro_feedback():
     assert abs(ns.param - 1 / (J + k)) < 1e-9
 
 
-def test_hopf_curve_matches_the_closed_form_and_ends_at_bogdanov_takens():
+@pytest.mark.parametrize("population", PATHS)
+def test_hopf_curve_matches_the_closed_form_and_ends_at_bogdanov_takens(population):
     """slow-feedback, sigma = 0, k = 0.1: Hopf points at s_H = (1 + b eps)/J for every eps,
     c_H(eps) = k X + b (atanh X - J X) with X = sqrt(1 - s_H), until the determinant
     vanishes at the Bogdanov-Takens point eps = k / (b (J b - k)) = 5/3."""
     J, k, b = 2.0, 0.1, 0.2
     model = cp.load("slow-feedback", sigma=0.0, k=k, eps=1.0)
     curve = cp.hopf_curve(model, "c", "eps", (-1, 1), (0.5, 3.0),
-                          bounds={"X": (-1, 1), "y": (-15, 15)})
-    assert curve.kind == "hopf" and len(curve.curves) == 2
+                          bounds={"X": (-1, 1), "y": (-15, 15)}, population=population)
+    assert isinstance(curve, cp.HopfCurve) and curve.kind == "hopf" and len(curve.curves) == 2
     for points in curve.curves:
         c, eps = points.T
         X = np.sqrt(1 - (1 + b * eps) / J)
@@ -310,20 +350,25 @@ def test_finite_choice_population_folds_converge_to_the_mean_field_folds():
     assert np.all(np.abs(folds(population=N, seed=11) - limit) < 4 * sd)
 
 
-def test_fold_curve_shading_counts_the_population_of_the_curves():
-    """The equilibria counted for the shading belong to the population the curves were
-    traced for (same N, same drawn tastes), not to the model's mean field."""
+def test_fold_curve_regions_are_counted_for_the_population_of_the_curves():
+    """The regions the fold curves bound are counted once each, when the curves are traced,
+    for the population the curves belong to (same N, same drawn tastes): inside the cusp
+    three equilibria, outside one."""
     model = cp.load("social-choice")
     curve = cp.fold_curve(model, "h", "sigma", (-0.6, 0.6), (0.0, 1.2), population=20,
                           seed=1)
-    assert curve.options == {"population": 20, "seed": 1, "bounds": None}
-    _, _, counts = curve.equilibrium_counts(5)
-    _, _, explicit = curve.equilibrium_counts(5, population=20, seed=1)
-    assert np.array_equal(counts, explicit)
+    assert (curve.population, curve.seed) == (20, 1)
+    counts = sorted(count for _, count in curve.regions.samples)
+    assert counts == [1, 3]
+    for (h, sigma), count in curve.regions.samples:
+        assert count == len(cp.equilibria(model.with_parameters(h=h, sigma=sigma),
+                                          population=20, seed=1))
     with pytest.raises(ValueError, match="outside"):
         cp.fold_curve(model, "h", "sigma", (-0.6, 0.6), (0.5, 1.2))
     with pytest.raises(ValueError, match="differ"):
         cp.fold_curve(model, "h", "h", (-0.6, 0.6), (-0.6, 0.6))
+    with pytest.raises(cp.UnknownNameError, match="did you mean 'sigma'"):
+        cp.fold_curve(model, "h", "sigmaa", (-0.6, 0.6), (0.0, 1.2))
 
 
 def test_hopf_inside_a_complex_window_narrower_than_a_step():

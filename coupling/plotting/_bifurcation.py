@@ -7,7 +7,8 @@ from ._common import _axes
 
 _MARKERS = {"fold": ("o", "tab:red", "LP"), "hopf": ("s", "tab:purple", "H"),
             "branch": ("D", "tab:green", "BP"), "flip": ("v", "tab:orange", "PD"),
-            "neimark-sacker": ("^", "tab:brown", "NS")}
+            "neimark-sacker": ("^", "tab:brown", "NS"), "singular-hopf": ("s", "tab:pink", "SH"),
+            "missed": ("X", "tab:gray", "?")}
 
 
 def plot_diagram(diagram, observable=None, *, ax=None):
@@ -36,32 +37,35 @@ def plot_diagram(diagram, observable=None, *, ax=None):
         ax.plot(point.param, point.state[name], marker, color=color, ms=6, zorder=3)
         ax.annotate(text, (point.param, point.state[name]), xytext=(5, 5),
                     textcoords="offset points", fontsize=8, color=color)
-    ax.set_xlabel(diagram.parameter)
-    ax.set_ylabel(name)
+    ax.set_xlabel(f"parameter {diagram.parameter}")
+    ax.set_ylabel(f"{name} at equilibrium")
     ax.set_title(f"{diagram.model}: equilibria of {name} against {diagram.parameter}")
     ax.legend(loc="best", frameon=False)
     return ax
 
 
-def plot_fold_curve(curve, *, ax=None, shade=True, grid=15, **options):
-    """Fold curves in the (p1, p2) plane; cusps and Bogdanov–Takens points marked.
+def plot_fold_curve(curve, *, ax=None, shade=True):
+    """Fold or Hopf curves in the (p1, p2) plane; cusps and Bogdanov–Takens points marked.
 
-    With ``shade=True`` the plane is shaded by the number of equilibria, counted on a
-    ``grid`` x ``grid`` lattice (``options`` go to :func:`~coupling.equilibria`).
+    With ``shade=True`` (fold curves traced with ``shade``) the regions the curves bound
+    are shaded by their number of equilibria, as counted when the curves were traced: the
+    plot computes nothing.
     """
     ax = _axes(ax)
     p1, p2 = curve.parameters
-    if shade:
+    (a0, a1), (b0, b1) = curve.bounds
+    regions = getattr(curve, "regions", None)
+    if shade and regions is not None:
         from matplotlib.colors import BoundaryNorm
 
-        xs, ys, counts = curve.equilibrium_counts(grid, **options)
-        present = np.unique(counts)  # one colour band per count that occurs
-        index = np.searchsorted(present, counts)
-        cells = ax.pcolormesh(xs, ys, index, shading="nearest", cmap="Blues", alpha=0.6,
-                              norm=BoundaryNorm(np.arange(present.size + 1) - 0.5, 256))
+        present = np.unique(regions.counts)  # one colour band per count that occurs
+        index = np.searchsorted(present, regions.counts)
+        cells = ax.imshow(index, origin="lower", extent=(a0, a1, b0, b1), aspect="auto",
+                          cmap="Blues", alpha=0.6, interpolation="nearest",
+                          norm=BoundaryNorm(np.arange(present.size + 1) - 0.5, 256))
         bar = ax.figure.colorbar(cells, ax=ax, ticks=np.arange(present.size))
         bar.set_ticklabels([str(c) for c in present])
-        bar.set_label("number of equilibria (grid cells)")
+        bar.set_label("number of equilibria")
     color = "tab:red" if curve.kind == "fold" else "tab:purple"
     for i, points in enumerate(curve.curves):
         ax.plot(points[:, 0], points[:, 1], color=color, lw=1.8,
@@ -70,8 +74,7 @@ def plot_fold_curve(curve, *, ax=None, shade=True, grid=15, **options):
         ax.plot(point.param, point.data["p2"], "k*", ms=10, zorder=3)
         ax.annotate({"cusp": "CP", "bt": "BT"}[point.kind], (point.param, point.data["p2"]),
                     xytext=(6, -10), textcoords="offset points")
-    (a0, a1), (b0, b1) = curve.bounds
-    ax.set(xlim=(a0, a1), ylim=(b0, b1), xlabel=p1, ylabel=p2,
-           title=f"{curve.kind} points in ({p1}, {p2})")
+    ax.set(xlim=(a0, a1), ylim=(b0, b1), xlabel=f"parameter {p1}", ylabel=f"parameter {p2}",
+           title=f"{curve.model}: {curve.kind} points in the plane ({p1}, {p2})")
     ax.legend(loc="upper left", frameon=False)
     return ax

@@ -133,7 +133,10 @@ class AugmentedProblem:
 
     6. ``accept(w, point)``: called after each accepted step (e.g. to renew borders);
     7. ``margin(w)`` -> float: >= 0 inside the region the user allows for the state (the
-       ``bounds`` of an analysis); the walker ends the curve where it crosses 0.
+       ``bounds`` of an analysis); the walker ends the curve where it crosses 0, saying
+       ``boundary`` ("left the bounds") and where. It solves for the crossing unless
+       ``singular_boundary`` is set (the augmented system degenerates there, as a Hopf
+       curve's at ω = 0); then it approaches it by ever smaller steps, to ``ds_min``;
     8. ``describe(w)`` -> str: the point in words, for messages ("h = 0.53").
 
     9. ``orient``: the order in which the free parameters may fix the direction of a curve
@@ -145,6 +148,8 @@ class AugmentedProblem:
 
     free = ()
     orient = None
+    boundary = "left the bounds"
+    singular_boundary = False
 
     def record(self, w, tau):
         return {}
@@ -315,7 +320,15 @@ class Walker:
                 return Walk(points, f"no tangent at {self.problem.describe(w_new)} "
                                     f"({error}); the curve ends there", -1)
             if self.problem.margin(w_new) < 0:
-                return self._leave_bounds(points, w, tau, w_new)
+                if not self.problem.singular_boundary and \
+                        self._land_on_bounds(points, tau, w_new):
+                    return Walk(points, f"{self.problem.boundary} at "
+                                        f"{self.problem.describe(points[-1]['w'])}")
+                ds /= 2  # where the boundary cannot be solved for, approach it by steps
+                if ds < opts.ds_min:
+                    return Walk(points, f"{self.problem.boundary} at "
+                                        f"{self.problem.describe(w)}")
+                continue
             point = self._point(w_new, tau_new)
             points.append(point)
             self.problem.accept(w_new, point)
@@ -343,17 +356,17 @@ class Walker:
             return (w.size - self.q + i, edge)
         return None
 
-    def _leave_bounds(self, points, w, tau, w_out):
-        """End the curve on the boundary of the allowed state region, between the last
-        point inside (w) and the first outside (w_out)."""
-        inside = points[-1]
-        outside = {"w": w_out, "tau": tau}
-        found, status = self.root(inside, outside, self.problem.margin)
-        message = f"left the bounds at {self.problem.describe(found)}"
-        if status == "converged":
-            point = self._point(found, self.tangent(found, tau))
-            points.append(point)
-        return Walk(points, message)
+    def _land_on_bounds(self, points, tau, w_out):
+        """Append the point where the curve crosses the boundary of the allowed state
+        region, between the last point inside and w_out; False if it is not resolved."""
+        found, status = self.root(points[-1], {"w": w_out, "tau": tau}, self.problem.margin)
+        if status != "converged":
+            return False
+        try:
+            points.append(self._point(found, self.tangent(found, tau)))
+        except CORRECTOR_FAILURES:
+            return False
+        return True
 
     # ------------------------------------------------------------------ location tools
     def along(self, a, s, *, max_iter=None):
@@ -379,7 +392,7 @@ class Walker:
         try:
             s = optimize.brentq(lambda s: test(at(s)), 0.0, length,
                                 xtol=1e-14 * (1 + length), rtol=4 * np.finfo(float).eps)
-            return at(s), "converged"
+            return self.polish(at(s), a["tau"]), "converged"
         except (ValueError, ArithmeticError, *CORRECTOR_FAILURES):
             return (a["w"] + b["w"]) / 2, "guess"
 
@@ -410,6 +423,25 @@ class Walker:
             if hi - lo < 1e-14 * (1 + hi):
                 break
         return w, "converged" if hi - lo < 1e-9 * (1 + hi) else "guess"
+
+    def polish(self, w, tau):
+        """Newton on {G = 0, <tau, w' - w> = 0} from w until its steps stop shrinking: a
+        located point to the precision of the arithmetic (the corrector stops at ``tol``)."""
+        row, previous = self.theta * tau, np.inf
+        target = w.copy()
+        for _ in range(8):
+            try:
+                lin = self.problem.linearise(w)
+                delta = lin.border(row).solve(-np.append(lin.residual, row @ (w - target)))
+            except CORRECTOR_FAILURES:
+                break
+            step = np.max(np.abs(delta))
+            if not np.isfinite(step) or step >= previous:
+                break
+            w, previous = w + delta, step
+            if step < 4 * np.finfo(float).eps * (1 + np.max(np.abs(w))):
+                break
+        return w
 
     def refine(self, a, b):
         """The accepted-point record halfway (in arclength) between a and b, or None."""

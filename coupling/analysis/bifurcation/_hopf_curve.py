@@ -1,41 +1,53 @@
 r"""``cp.hopf_curve``: two-parameter continuation of Hopf points.
 
 A Hopf point is a solution of the standard extended system (Kuznetsov 2004, §10.2.2;
-Govaerts 2000, ch. 4) in W = (u, q_r, q_i, ω, p₁, p₂):
+Govaerts 2000, ch. 4) in w = (u, q_r, q_i, ω, p₁, p₂):
 
 .. math::  F(u, p) = 0,\quad J q_r + ω q_i = 0,\quad J q_i - ω q_r = 0,\quad
            \langle c, q_r\rangle = 1,\quad \langle c, q_i\rangle = 0,
 
 where q = q_r + i q_i is the critical eigenvector (J q = iω q) and c a fixed reference vector.
-The curve is followed by pseudo-arclength continuation; the derivatives of J q along u use
+It is a :class:`HopfProblem` on the continuation engine; the derivatives of J q along u use
 the symmetry of second derivatives, ∂_u(J(u) v) = (J(u + hv) - J(u - hv)) / 2h, two Jacobian
-evaluations. The system has 3n + 3 unknowns and is solved densely, for populations up to a
-few hundred states (mean-field models). Where the frequency ω goes to zero the Hopf curve
-ends in a Bogdanov–Takens point, reported with the curve's end.
+evaluations, and those along the parameters go through the problem's one parameter path.
+The system has 3n + 3 unknowns and is solved densely, for populations up to a few hundred
+states (mean-field models). The frequency ω is kept positive as the state's bound: where it
+reaches zero the Hopf curve ends, on a Bogdanov–Takens point, reported with the curve's end.
 """
 
 import numpy as np
 
-from ._continuation import continuation
-from ._diagram import SpecialPoint
-from ._fold_curve import FoldCurve, check_box
+from ..._linalg import DenseSolver
+from ._continuation import state_weights
+from ._curves import CurveProblem, HopfCurve, check_box, starts
+from ._engine import ContinuationOptions, Linearisation, Located, Walker
 from ._problem import EquilibriumProblem
 
 DENSE_LIMIT = 300
 
 
 def hopf_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bounds=None,
-               ds=0.01, ds_max=0.05, max_steps=2000):
+               options=None, **settings):
     """Continue the Hopf points of ``model`` in two parameters over a box.
 
     The Hopf points of a one-parameter continuation in ``p1`` (at the model's value of
     ``p2``) start the curves.
 
+    Parameters
+    ----------
+    model : Model
+    p1, p2 : str
+    range1, range2 : (float, float)
+    population, seed, bounds
+        As for :func:`~coupling.continuation`.
+    options, **settings
+        The walker's :class:`ContinuationOptions`, or single fields of them.
+
     Returns
     -------
-    FoldCurve
-        With ``kind = "hopf"``: the Hopf curves in ``curves``, ``states`` also holding the
-        frequency ``omega``, and Bogdanov–Takens points ("bt") where a curve ends at ω = 0.
+    HopfCurve
+        The Hopf curves, ``states`` also holding the frequency ``omega``, and
+        Bogdanov–Takens points ("bt") where a curve ends at ω = 0.
 
     Examples
     --------
@@ -46,60 +58,90 @@ def hopf_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
     >>> [round(p.data["p2"], 10) for p in curve.special_points]  # eps = k / (b (J b - k))
     [1.6666666667, 1.6666666667]
     """
+    from ...model._model import _check_population
+
     box, seed = check_box(model, p1, p2, range1, range2, seed)
-    start = continuation(model, p1, box[0], population=population, seed=seed, bounds=bounds)
+    options = ContinuationOptions.build(options, **settings)
+    population = model.population if population is None else _check_population(population)
     problem = EquilibriumProblem(model, population, seed)
-    n = problem.system.size * problem.system.k + len(problem.system.macro_names)
-    if n > DENSE_LIMIT:
+    hopf = HopfProblem(problem, (p1, p2))
+    if hopf.n > DENSE_LIMIT:
         raise ValueError(f"Hopf curves are computed densely, for up to {DENSE_LIMIT} states; "
-                         f"this population has {n}")
-    tracer = _HopfTracer(problem, (p1, p2), box, ds=ds, ds_max=ds_max, max_steps=max_steps)
-    for point in start.special_points:
-        if point.kind == "hopf" and point.status == "converged":
-            tracer.trace(point.u, point.param, model.parameters[p2])
-    return FoldCurve(parameters=(p1, p2), curves=tracer.curves, states=tracer.states,
-                     special_points=tracer.special, bounds=box, model=model, kind="hopf",
-                     options={"population": population, "seed": seed, "bounds": bounds})
+                         f"this population has {hopf.n}")
+    walker = Walker(hopf, options, box)
+    curves, states, special, messages = [], [], [], []
+    for point in starts(problem, p1, box, options, bounds):
+        if point.kind != "hopf" or point.status != "converged":
+            continue
+        w = hopf.begin(np.concatenate([point.u, [point.param, model.parameters[p2]]]))
+        if w is None or (walk := hopf.trace(walker, w)) is None:
+            continue
+        index = len(curves)
+        for end in (walk.points[0], walk.points[-1]):
+            if (bt := hopf.bogdanov_takens(end, w)) is not None:
+                special.append(hopf.special(bt, end, end, index))
+        curves.append(np.array([pt["w"][-2:] for pt in walk.points]))
+        states.append(hopf.states(walk, lambda w: {"omega": w[3 * hopf.n]}))
+        messages.append(walk.message)
+    failed = [m for m in messages if m and "failed" in m]
+    return HopfCurve(parameters=(p1, p2), curves=curves, states=states,
+                     special_points=special, bounds=box, model=model.name,
+                     population=population, seed=seed, options=options, messages=messages,
+                     status=-1 if failed else 0,
+                     message="; ".join(failed) or f"{len(curves)} Hopf curves")
 
 
-class _HopfTracer:
-    def __init__(self, problem, names, box, *, ds, ds_max, max_steps):
-        self.problem, self.names, self.box = problem, names, box
-        self.ds0, self.ds_max, self.ds_min, self.max_steps = ds, ds_max, 1e-7, max_steps
-        s = problem.system
-        self.n = s.size * s.k + len(s.macro_names)
-        self.curves, self.states, self.special = [], [], []
+class HopfProblem(CurveProblem):
+    """The extended Hopf system in w = (u, q_r, q_i, ω, p₁, p₂) (module docstring)."""
 
-    def _set(self, p):
-        params = dict(self.problem.system.params)
-        params.update(zip(self.names, p))
-        self.problem.system.set_parameters(params)
+    boundary = "the frequency reached 0"
+    singular_boundary = True  # q_r and q_i become parallel as ω -> 0
 
-    def _split(self, W):
+    def __init__(self, problem, names):
+        super().__init__(problem, names)
+        theta = state_weights(problem)
+        self.weights = np.concatenate([theta, theta, theta, [1.0, 1.0, 1.0]])
+        self._cache = None
+
+    def split(self, w):
         n = self.n
-        return W[:n], W[n:2 * n], W[2 * n:3 * n], W[3 * n], W[3 * n + 1:]
+        return w[:n], w[n:2 * n], w[2 * n:3 * n], w[3 * n]
 
-    def J(self, u, p):
-        self._set(p)
-        return self.problem.jacobian(u).toarray()
+    def begin(self, w0):
+        """The extended state at a Hopf point w0 = (u, p₁, p₂): the critical eigenvector,
+        real and 1 at its largest entry, fixes the reference c."""
+        u = self.at(w0)
+        eig, vecs = np.linalg.eig(self.problem.jacobian(u).toarray())
+        i = int(np.argmin(np.abs(eig.real) + 1e9 * (eig.imag <= 1e-10)))
+        if eig[i].imag <= 1e-10:
+            return None
+        q = vecs[:, i] / vecs[np.argmax(np.abs(vecs[:, i])), i]
+        self.c = q.real / (q.real @ q.real)
+        q = q / (self.c @ q)
+        return np.concatenate([u, q.real, q.imag, [eig[i].imag], w0[-2:]])
 
-    def residual(self, W):
-        u, qr, qi, omega, p = self._split(W)
-        J = self.J(u, p)
-        self._set(p)
+    def _residual(self, w):
+        u, qr, qi, omega = self.split(w)
+        J = self.problem.jacobian(self.at(w)).toarray()
         return np.concatenate([self.problem.residual(u), J @ qr + omega * qi,
-                               J @ qi - omega * qr, [self.c @ qr - 1, self.c @ qi]])
+                               J @ qi - omega * qr, [self.c @ qr - 1, self.c @ qi]]), J
 
-    def jacobian(self, W):
-        n = self.n
-        u, qr, qi, omega, p = self._split(W)
-        J = self.J(u, p)
-        h = 1e-6
+    def linearise(self, w):
+        key = w.tobytes()
+        if self._cache is None or self._cache[0] != key:
+            self._cache = key, self._linearise(w)
+        return self._cache[1]
+
+    def _linearise(self, w):
+        n, problem = self.n, self.problem
+        u, qr, qi, omega = self.split(w)
+        residual, J = self._residual(w)
         D = np.zeros((3 * n + 2, 3 * n + 3))
         D[:n, :n] = J
         for v, rows in ((qr, slice(n, 2 * n)), (qi, slice(2 * n, 3 * n))):
-            scale = h * (1 + np.max(np.abs(u))) / max(np.max(np.abs(v)), 1e-300)
-            D[rows, :n] = (self.J(u + scale * v, p) - self.J(u - scale * v, p)) / (2 * scale)
+            h = 1e-6 * (1 + np.max(np.abs(u))) / max(np.max(np.abs(v)), 1e-300)
+            D[rows, :n] = (problem.jacobian(u + h * v).toarray()
+                           - problem.jacobian(u - h * v).toarray()) / (2 * h)
         D[n:2 * n, n:2 * n] = J
         D[n:2 * n, 2 * n:3 * n] = omega * np.eye(n)
         D[n:2 * n, 3 * n] = qi
@@ -108,92 +150,24 @@ class _HopfTracer:
         D[2 * n:3 * n, 3 * n] = -qr
         D[3 * n, n:2 * n] = self.c
         D[3 * n + 1, 2 * n:3 * n] = self.c
-        for i in range(2):  # the parameters, by central differences of the whole residual
-            e = np.zeros_like(W)
-            e[3 * n + 1 + i] = 1e-6 * (1 + abs(p[i]))
-            D[:, 3 * n + 1 + i] = (self.residual(W + e) - self.residual(W - e)) / (2 * e.sum())
-        return D
+        for i, name in enumerate(self.free):  # the parameters, through the one path
 
-    def correct(self, W_pred, tau):
-        W = W_pred.copy()
-        for iteration in range(1, 13):
-            R = np.append(self.residual(W), tau @ (W - W_pred))
-            try:
-                delta = np.linalg.solve(np.vstack([self.jacobian(W), tau]), -R)
-            except np.linalg.LinAlgError:
-                return None, iteration
-            W = W + delta
-            if not np.all(np.isfinite(W)):
-                return None, iteration
-            if np.max(np.abs(delta)) < 1e-11 * (1 + np.max(np.abs(W))):
-                return W, iteration
-        return None, 12
+            def extended():
+                A = problem.jacobian(u).toarray()
+                return np.concatenate([problem.residual(u), A @ qr + omega * qi,
+                                       A @ qi - omega * qr, [0.0, 0.0]])
 
-    def tangent(self, W, previous):
-        t = np.linalg.solve(np.vstack([self.jacobian(W), previous]),
-                            np.append(np.zeros(3 * self.n + 2), 1.0))
-        t /= np.linalg.norm(t)
-        return t if t @ previous >= 0 else -t
+            D[:, 3 * n + 1 + i] = problem.differentiate(name, extended)
+        return Linearisation(residual, lambda row: DenseSolver(np.vstack([D, row])))
 
-    def trace(self, u, p1, p2):
-        p = np.array([p1, p2])
-        eig, vecs = np.linalg.eig(self.J(u, p))
-        i = int(np.argmin(np.abs(eig.real) + 1e9 * (eig.imag <= 1e-10)))
-        q = vecs[:, i]
-        q = q / q[np.argmax(np.abs(q))]  # real and 1 at its largest entry
-        self.c = q.real / (q.real @ q.real)
-        q = q / (self.c @ q)
-        W = np.concatenate([u, q.real, q.imag, [eig[i].imag], p])
-        start = np.zeros(W.size)
-        start[-1] = 1.0
-        tau = self.tangent(W, start)
-        halves = [self._walk(W, d * tau) for d in (1.0, -1.0)]
-        points = halves[1][0][::-1] + halves[0][0][1:]
-        self._store(points, [end for half in halves for end in half[1]])
+    def margin(self, w):
+        return w[3 * self.n]
 
-    def _walk(self, W, tau):
-        """Follow the curve until it leaves the box, or its frequency reaches zero."""
-        points, ds = [W], self.ds0
-        omega0 = W[3 * self.n]
-        for _ in range(self.max_steps):
-            W_new, iterations = self.correct(W + ds * tau, tau)
-            if W_new is None or W_new[3 * self.n] <= 0:  # no Hopf point, or past omega = 0
-                ds /= 2
-                if ds < self.ds_min:
-                    break
-                continue
-            points.append(W_new)
-            if not all(lo <= x <= hi for x, (lo, hi) in zip(W_new[-2:], self.box)):
-                break
-            tau = self.tangent(W_new, tau)
-            W = W_new
-            ds = min(self.ds_max, ds * 1.5) if iterations <= 3 else ds * 0.7 \
-                if iterations > 6 else ds
-        end = points[-1]
-        if end[3 * self.n] >= 1e-2 * omega0:
-            return points, []
-        # omega ~ sqrt(distance to the Bogdanov-Takens point): converged once it is tiny
-        return points, [(end, "converged" if end[3 * self.n] < 1e-6 * omega0 else "guess")]
-
-    def _store(self, points, ends):
-        s = self.problem.system
-        self.curves.append(np.array([W[-2:] for W in points]))
-        columns = {"omega": []}
-        for W in points:
-            self._set(W[-2:])
-            Z, y = s.unpack(W[:self.n])
-            for name, value in zip(s.global_aggregates + s.macro_names,
-                                   np.concatenate([s.aggregates(Z)[0], y])):
-                columns.setdefault(name, []).append(value)
-            columns["omega"].append(W[3 * self.n])
-        self.states.append({n: np.array(v) for n, v in columns.items()})
-        for W, status in ends:  # the curve reached omega = 0: a Bogdanov-Takens point
-            self._set(W[-2:])
-            Z, y = s.unpack(W[:self.n])
-            state = dict(zip(s.macro_names, y.tolist()))
-            state.update(zip(s.global_aggregates, s.aggregates(Z)[0].tolist()))
-            self.special.append(SpecialPoint(
-                kind="bt", param=float(W[-2]), state=state, interval=(W[-2], W[-2]),
-                status=status, branch=len(self.curves) - 1,
-                data={"p2": float(W[-1]), "omega": float(W[3 * self.n])},
-                u=W[:self.n].copy()))
+    def bogdanov_takens(self, end, w0):
+        """The curve's end as a Bogdanov–Takens point, if its frequency went to 0 (ω ~ the
+        square root of the distance to it: converged once ω is tiny)."""
+        omega, omega0 = end["w"][3 * self.n], w0[3 * self.n]
+        if omega >= 1e-2 * omega0:
+            return None
+        return Located("bt", end["w"], "converged" if omega < 1e-6 * omega0 else "guess",
+                       {"omega": float(omega)})

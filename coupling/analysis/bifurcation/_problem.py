@@ -49,7 +49,7 @@ class EquilibriumProblem:
         if not model.compiled.differentiable:
             raise DeclarationError("equilibria need derivatives of every aggregate; a "
                                    "Statistic aggregate is opaque", level="aggregates")
-        self.model = model
+        self.model, self.population, self.seed = model, population, seed
         self._system = System(model, population, seed=seed, params=params, expected=True)
         s = self._system
         self._params, self._stale = dict(s.params), False
