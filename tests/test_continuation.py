@@ -400,3 +400,60 @@ def test_continuation_from_a_given_equilibrium_follows_only_its_branch():
     finite = cp.equilibria(model, population=5, seed=1)
     with pytest.raises(ValueError, match="shape"):
         cp.continuation(model, "h", (-1, 1), start=finite[0])
+
+
+def _oscillators(kappa, N):
+    """N Hopf normal-form units z' = (mu + i) z - |z|^2 z coupled through their mean X:
+    at the origin the in-phase mode has eigenvalues mu + kappa/2 ± i sqrt(1 - kappa^2/4),
+    the N - 1 out-of-phase modes mu ± i."""
+    return cp.Model(micro=cp.ODE({"x": "mu*x - y - x*(x**2 + y**2) + c",
+                                  "y": "x + mu*y - y*(x**2 + y**2)"},
+                                 initial={"x": 0.1, "y": 0.0}),
+                    aggregates={"X": "x"}, context={"c": "kappa*X"},
+                    parameters={"mu": -1.0, "kappa": kappa}, population=N)
+
+
+@pytest.mark.parametrize("N", [pytest.param(2, id="written-out"), pytest.param(4, id="general")])
+def test_every_change_of_the_unstable_count_is_located(N):
+    """Steps far longer than the distance between two Hopf points: the segment holding both
+    is refined until each is located, the in-phase one at mu = -kappa/2 and the N - 1
+    out-of-phase pairs, which cross together, as one point of multiplicity N - 1 at 0."""
+    kappa = 0.3
+    diagram = cp.continuation(_oscillators(kappa, N), "mu", (-1, 0.6), ds=0.4, ds_max=0.4,
+                              bounds={"X": (-1, 1)})
+    check_invariants(diagram)
+    hopf = diagram.points("hopf")
+    assert [p.status for p in hopf] == ["converged", "converged"]
+    assert abs(hopf[0].param + kappa / 2) < 1e-10 and abs(hopf[1].param) < 1e-10
+    assert hopf[0].data.get("multiplicity", 1) == 1
+    assert hopf[1].data.get("multiplicity", 1) == N - 1
+    assert not diagram.points("missed")
+    assert diagram.branches[0].n_unstable[-1] == 2 * N
+
+
+def test_pairs_crossing_together_are_one_hopf_point_of_their_multiplicity():
+    """Uncoupled identical oscillators: both pairs cross at mu = 0 at once, which no
+    refinement separates."""
+    diagram = cp.continuation(_oscillators(0.0, 2), "mu", (-1, 0.6), bounds={"X": (-1, 1)})
+    check_invariants(diagram)
+    (hopf,) = diagram.special_points
+    assert hopf.kind == "hopf" and hopf.data["multiplicity"] == 2
+    assert abs(hopf.param) < 1e-10 and hopf.status == "converged"
+
+
+def test_a_branch_ends_where_it_leaves_the_bounds():
+    """SIS-like units, eps x' = beta I (1 - x) - x with I the mean of x: the endemic branch
+    I = 1 - 1/beta meets I = 0 at the transcritical point beta = 1 and would go on to
+    negative prevalence. Bounded to I >= 0 it ends on I = 0, with no branch point below."""
+    model = cp.Model(micro=cp.ODE({"x": "beta*seen*(1 - x) - x"}, initial={"x": 0.5}),
+                     aggregates={"I": "x"}, context={"seen": "I"}, parameters={"beta": 2.0},
+                     timescale=0.1)
+    diagram = cp.continuation(model, "beta", (0.5, 3.0), bounds={"I": (0.0, 1.0)})
+    endemic = max(diagram.branches, key=lambda b: np.max(diagram.observable(b, "I")))
+    I = diagram.observable(endemic, "I")
+    # the bound sits on the transcritical point, where Newton is singular: the end is
+    # resolved to about the square root of the arithmetic's precision
+    assert abs(np.min(I)) < 1e-8 and abs(endemic.param[np.argmin(I)] - 1.0) < 1e-6
+    assert "left the bounds" in endemic.message
+    assert np.allclose(I, 1 - 1 / endemic.param, atol=1e-8)
+    assert all(p.state["I"] >= -1e-8 for p in diagram.special_points)

@@ -196,7 +196,8 @@ class EquilibriumBranch(AugmentedProblem):
         u = self.at(w)
         eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
         self._visited.append((w[-1], self.problem.coupling_point(u)))
-        return {"eig": eig[:N_EIGENVALUES], "unstable": unstable}
+        # the leading values, and at least every unstable one with the next pair
+        return {"eig": eig[:max(N_EIGENVALUES, unstable + 2)], "unstable": unstable}
 
     def covered(self, u, p):
         """Whether (u, p) already lies on a traced branch."""
@@ -411,7 +412,8 @@ class BranchTracer:
             for item in self.branch.detect(a, b, self.walker):
                 if isinstance(item, Located):
                     self.special.append(self._special(item, a, b, index))
-                    points.append(self.walker._point(item.w, a["tau"]))
+                    if not any(_same(item.w, pt["w"]) for pt in (points[-1], b)):
+                        points.append(self.walker._point(item.w, a["tau"]))
                 else:  # a refinement point: it joins the branch
                     points.append(item)
             points.append(b)
@@ -421,7 +423,8 @@ class BranchTracer:
         b = self.branch
         observables = np.array([b.observables(pt["w"]) for pt in points])
         a = len(b.problem.system.global_aggregates)
-        eig = np.full((len(points), N_EIGENVALUES), np.nan, dtype=complex)
+        width = max(pt["eig"].size for pt in points)
+        eig = np.full((len(points), width), np.nan, dtype=complex)
         for i, pt in enumerate(points):
             eig[i, :pt["eig"].size] = pt["eig"]
         unstable = np.array([pt["unstable"] for pt in points])
@@ -440,6 +443,12 @@ class BranchTracer:
         return SpecialPoint(kind=located.kind, param=float(w[-1]), state=state,
                             interval=(min(span), max(span)), status=located.status,
                             branch=index, data=located.data, u=w[:-1].copy())
+
+
+def _same(w, v):
+    """Whether two points of a branch coincide to round-off (a special point that is a
+    branch vertex already)."""
+    return np.max(np.abs(w - v)) <= 1e-12 * (1 + np.max(np.abs(w)))
 
 
 def _split(vg):

@@ -390,6 +390,11 @@ class Walker:
             return w
 
         try:
+            values = test(at(0.0)), test(at(length))
+            if values[0] * values[1] > 0:  # no sign change: an end may be the root itself,
+                end = int(np.argmin(np.abs(values)))  # to the round-off a count ignores
+                if abs(values[end]) < 1e-9 * (1 + max(map(abs, values))):
+                    return self.polish(at(end * length), a["tau"]), "converged"
             s = optimize.brentq(lambda s: test(at(s)), 0.0, length,
                                 xtol=1e-14 * (1 + length), rtol=4 * np.finfo(float).eps)
             return self.polish(at(s), a["tau"]), "converged"
