@@ -105,7 +105,8 @@ class EquilibriumProblem:
         self._linearised = None
 
     def set_parameter(self, name, value):
-        self.set_parameters({name: value})
+        if self._params[name] != float(value):  # continuation asks at every evaluation
+            self.set_parameters({name: value})
 
     def parameter(self, name):
         """The current value of a parameter."""
