@@ -14,8 +14,9 @@ if __name__ == "__main__":
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from _figures import destination
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     diagram.plot("m", ax=left)
-    curve.plot(ax=right, grid=25)
-    figure.savefig("docs/bifurcation.png", dpi=110)
+    curve.plot(ax=right)
+    figure.savefig(destination("bifurcation.png"), dpi=110)

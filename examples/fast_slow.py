@@ -19,8 +19,9 @@ if __name__ == "__main__":
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from _figures import destination
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     comparison.plot_phase_plane(ax=left)
     comparison.plot_errors(ax=right)
-    figure.savefig("docs/timescales.png", dpi=110)
+    figure.savefig(destination("timescales.png"), dpi=110)

@@ -9,15 +9,9 @@
     through the fold: variance and autocorrelation of m rise before the jump.
 """
 
-from pathlib import Path
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import coupling as cp  # noqa: E402
+import coupling as cp
 
 model = cp.load("social-choice", beta=1.0, J=2.0, sigma=0.0)
 mean_field = cp.MeanField(nodes=1)
@@ -31,24 +25,32 @@ agents = cp.simulate(cp.load("social-choice").replace(time="discrete"), t_end=15
                      population=2000, seed=1, schedule={"h": cp.Ramp([(0, -0.3), (1500, 0.25)])})
 warning = cp.early_warning(agents, "m", start=20, seed=1)
 
-figure, axes = plt.subplots(2, 2, figsize=(12, 9), layout="constrained")
-loop.plot(ax=axes[0, 0])
-axes[0, 0].set_title(f"(a) sweep of h at rate 0.03: width {loop.width:.3f}")
-rates = np.logspace(-4.2, -1.8, 50)
-for fit, marker in zip(scan.scaling, ("o", "x")):
-    axes[0, 1].loglog(fit.rates, fit.delays, marker, ms=8,
-                      label=f"{fit.direction} jumps: exponent {fit.exponent:.3f} "
-                            f"± {fit.stderr:.3f}")
-axes[0, 1].loglog(rates, scan.scaling[0].prefactor * rates ** (2 / 3), "k--", lw=1,
-                  label="rate^(2/3) (Haberman 1979)")
-axes[0, 1].set(xlabel="sweep rate", ylabel="delay of the jump after the fold",
-               title="(b) delay after the fold")
-axes[0, 1].legend(frameon=False)
-basins.plot(ax=axes[1, 0])
-axes[1, 0].set_title("(c) basin fractions of the two attractors (95% intervals)")
-warning.plot(ax=axes[1, 1])
-axes[1, 1].set_title("(d) early warnings before the jump, N = 2000 agents")
-figure.savefig(Path(__file__).resolve().parent.parent / "docs" / "hysteresis.png", dpi=110)
 print(loop)
 print(scan.scaling)
 print(warning)
+
+if __name__ == "__main__":
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from _figures import destination
+
+    figure, axes = plt.subplots(2, 2, figsize=(12, 9), layout="constrained")
+    loop.plot(ax=axes[0, 0])
+    axes[0, 0].set_title(f"(a) sweep of h at rate 0.03: width {loop.width:.3f}")
+    rates = np.logspace(-4.2, -1.8, 50)
+    for fit, marker in zip(scan.scaling, ("o", "x")):
+        axes[0, 1].loglog(fit.rates, fit.delays, marker, ms=8,
+                          label=f"{fit.direction} jumps: exponent {fit.exponent:.3f} "
+                                f"± {fit.stderr:.3f}")
+    axes[0, 1].loglog(rates, scan.scaling[0].prefactor * rates ** (2 / 3), "k--", lw=1,
+                      label="rate^(2/3) (Haberman 1979)")
+    axes[0, 1].set(xlabel="sweep rate", ylabel="delay of the jump after the fold",
+                   title="(b) delay after the fold")
+    axes[0, 1].legend(frameon=False)
+    basins.plot(ax=axes[1, 0])
+    axes[1, 0].set_title("(c) basin fractions of the two attractors (95% intervals)")
+    warning.plot(ax=axes[1, 1])
+    axes[1, 1].set_title("(d) early warnings before the jump, N = 2000 agents")
+    figure.savefig(destination("hysteresis.png"), dpi=110)

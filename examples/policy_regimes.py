@@ -12,5 +12,7 @@ if __name__ == "__main__":
     import matplotlib
 
     matplotlib.use("Agg")
+    from _figures import destination
+
     axes = result.plot()
-    axes[0].figure.savefig("docs/regime.png", dpi=100)
+    axes[0].figure.savefig(destination("regime.png"), dpi=100)

@@ -23,6 +23,10 @@ if __name__ == "__main__":
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = mean_field.plot(["m", "n"], label="mean-field")
-    agents.plot(["m"], ax=ax, label="N = 5000", alpha=0.7)
-    ax.figure.savefig("docs/quickstart.png", dpi=120)
+    from _figures import destination
+
+    ax = agents.plot(["m"], label="N = 5000", color="tab:orange", lw=2.5, alpha=0.6)
+    mean_field.plot(["m", "n"], ax=ax, label="mean-field", ls="--", lw=1.4,
+                    zorder=3)  # dashed, on top: it is not hidden under the agents' line
+    ax.set(ylabel="mean choice m, norm n")
+    ax.figure.savefig(destination("quickstart.png"), dpi=120)
