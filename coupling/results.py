@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from ._json import jsonable
+from ._json import dumps, jsonable
 
 STATUS_MESSAGES = {
     0: "The run reached the final time.",
@@ -57,7 +57,7 @@ class Result:
 
 
 @dataclass
-class Trajectory:
+class Trajectory(Result):
     """A simulated path of the coupled system, time-major.
 
     Attributes
@@ -120,11 +120,6 @@ class Trajectory:
     stats: dict = field(default_factory=dict)
 
     @property
-    def success(self):
-        """True unless the run failed."""
-        return self.status >= 0
-
-    @property
     def names(self):
         """All observable names, in column order."""
         return (self.macro_names + self.aggregate_names + self.context_names
@@ -150,6 +145,29 @@ class Trajectory:
                 f"status={self.status}, message={self.message!r})")
 
     # ---------------------------------------------------------------- views
+    def summary(self):
+        """The method, how the run ended, the final value of every observable and the
+        number of jumps."""
+        final = self.final()
+        width = max(map(len, final), default=0)
+        lines = [f"method      {self.method}",
+                 f"status      {self.message}",
+                 f"final values at t = {self.t[-1]:g}:"]
+        lines += [f"  {name:<{width}}  {value:.6g}" for name, value in final.items()]
+        lines.append(f"jumps       {len(self.jumps)}")
+        return "\n".join(lines)
+
+    def to_dict(self):
+        """The run in strict JSON types: metadata, the times ``t``, one series per observable
+        (``series``), the final values, the jumps and the events (micro snapshots and
+        traits are left to :meth:`save`, which is lossless)."""
+        return jsonable({"model": self.model, "population": self.population,
+                         "parameters": self.parameters, "seed": self.seed,
+                         "status": self.status, "message": self.message,
+                         "method": self.method, "time": self.time, "t": self.t,
+                         "series": {name: self[name] for name in self.names},
+                         "final": self.final(), "jumps": self.jumps, "events": self.events})
+
     def plot(self, variables=None, *, ax=None, label=None, **kwargs):
         """Time series of ``variables`` (default: macro variables and aggregates).
 
@@ -192,7 +210,8 @@ class Trajectory:
 
     # ---------------------------------------------------------------- persistence
     def save(self, path):
-        """Write to an ``.npz`` file (arrays plus JSON metadata; no pickle)."""
+        """Write to an ``.npz`` file: the arrays as they are, the metadata (names,
+        parameters, message, jumps, ...) as strict JSON; no pickle."""
         arrays, meta = {}, {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -203,15 +222,15 @@ class Trajectory:
                     arrays[f"trait:{name}"] = v
                 meta["traits"] = list(value)
             elif f.name == "jumps":
-                meta["jumps"] = [_jsonable(j) for j in value]
+                meta["jumps"] = jsonable(value)
             elif f.name == "events":
                 for name, columns in value.items():
                     for column, v in columns.items():
                         arrays[f"event:{name}:{column}"] = v
                 meta["events"] = {name: list(columns) for name, columns in value.items()}
             else:
-                meta[f.name] = _jsonable(value)
-        arrays["__meta__"] = np.array(json.dumps(meta))
+                meta[f.name] = jsonable(value)
+        arrays["__meta__"] = np.array(dumps(meta))
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)
 
@@ -230,15 +249,3 @@ class Trajectory:
         for key in [k for k in kwargs if kwargs[k] is None]:
             kwargs.pop(key)
         return cls(**kwargs, **meta)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

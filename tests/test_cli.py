@@ -10,6 +10,7 @@ import pytest
 from scipy import integrate, optimize
 
 from coupling import cli
+from coupling.cli import _commands, _demo
 
 CURIE_WEISS = ["--set", "beta=2", "--set", "J=1", "--set", "sigma=0", "--set", "h=0"]
 BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
@@ -117,7 +118,7 @@ def test_equilibria_json_of_the_curie_weiss_model(capsys):
         assert e["state"]["adopters"] == pytest.approx((1 + e["state"]["m"]) / 2, abs=1e-12)
         assert e["residual"] < 1e-10
         re, im = np.array(e["eigenvalues"]).T
-        assert 1 <= re.size <= cli.LEADING_EIGENVALUES and np.all(np.diff(re) <= 1e-9)
+        assert 1 <= re.size <= _commands.LEADING_EIGENVALUES and np.all(np.diff(re) <= 1e-9)
         assert (re[0] > 0) == (not e["stable"]) and np.all(im == 0)
 
 
@@ -153,11 +154,12 @@ def test_continue_json_folds_of_the_curie_weiss_model(capsys):
         lo, hi = point["interval"]
         assert lo <= point["param"] <= hi
         assert (point["status"], point["branch"], point["data"]) == ("converged", 0, {})
+    assert record["interval"] == [-1.0, 1.0] and record["status"] == 0
     (branch,) = record["branches"]
-    assert set(branch) == {"param", "stable", "n_unstable", "m", "adopters", "message"}
-    n = len(branch["param"])
+    assert {"h", "stable", "n_unstable", "m", "adopters", "message"} <= set(branch)
+    n = len(branch["h"])
     assert all(len(branch[key]) == n for key in ("stable", "n_unstable", "m", "adopters"))
-    assert (min(branch["param"]), max(branch["param"])) == (-1.0, 1.0)
+    assert (min(branch["h"]), max(branch["h"])) == (-1.0, 1.0)
     assert branch["stable"] == [k == 0 for k in branch["n_unstable"]]
     assert set(branch["n_unstable"]) == {0, 1} and branch["message"] == ""
 
@@ -180,19 +182,19 @@ def test_folds_json_cusp_and_curve_of_the_curie_weiss_model(capsys):
     in (h, J) through the cusp h = 0, J = 1."""
     assert cli.main([*FOLDS_HJ, "--json"]) == 0
     record = _strict_json(capsys.readouterr().out)
-    assert set(record) == {"model", "parameters", "values", "population", "curves",
-                           "special_points"}
-    assert (record["model"], record["parameters"], record["population"]) == \
-        ("social-choice", ["h", "J"], "mean-field")
+    assert (record["model"], record["parameters"], record["population"], record["kind"]) == \
+        ("social-choice", ["h", "J"], "mean-field", "fold")
     assert record["values"] == {"beta": 1.0, "J": 1.5, "h": 0.0, "sigma": 0.0}
+    assert record["bounds"] == [[-1.0, 1.0], [0.5, 2.0]] and record["status"] == 0
     (cusp,) = record["special_points"]
     assert (cusp["kind"], cusp["status"]) == ("cusp", "converged")
-    assert abs(cusp["param"]) < 1e-8 and abs(cusp["p2"] - 1.0) < 1e-8
+    assert abs(cusp["param"]) < 1e-8 and abs(cusp["data"]["p2"] - 1.0) < 1e-8
     assert set(cusp["state"]) == {"m", "adopters"} and abs(cusp["state"]["m"]) < 1e-6
     (curve,) = record["curves"]
-    assert set(curve) == {"h", "J", "m", "adopters"}
-    h, J, m = (np.array(curve[key]) for key in ("h", "J", "m"))
-    assert h.size > 20 and all(len(column) == h.size for column in curve.values())
+    assert set(curve["states"]) == {"m", "adopters"}
+    h, J = np.array(curve["points"]).T
+    m = np.array(curve["states"]["m"])
+    assert h.size > 20 and all(len(column) == h.size for column in curve["states"].values())
     assert h.min() < -0.5 and h.max() > 0.5 and J.min() == pytest.approx(1.0, abs=1e-5)
     m_f = np.sqrt(1 - 1 / J)
     assert np.max(np.abs(np.abs(h) - (J * m_f - np.arctanh(m_f)))) < 1e-9
@@ -204,7 +206,10 @@ def test_folds_summary_for_people_and_plot(tmp_path, capsys):
     path = tmp_path / "folds.png"
     assert cli.main([*FOLDS_HJ, "--plot", str(path), "--grid", "5"]) == 0
     assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 1000
-    lines = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    assert captured.err == ("coupling: warning: --grid=5 is ignored: the regions between the "
+                            "fold curves are each counted once\n")
+    lines = captured.out.splitlines()
     assert "folds in    h from -1 to 1, J from 0.5 to 2" in lines
     assert lines[lines.index("1 fold curve:") + 1].split() == ["#", "points", "h", "min", "h",
                                                                "max", "J", "min", "J", "max"]
@@ -441,10 +446,42 @@ def test_bad_arguments_give_one_line_naming_the_culprit(argv, culprit, capsys, t
     assert culprit in lines[0]
 
 
-def test_plain_turns_non_finite_numbers_into_null():
-    record = {"x": np.array([1.0, np.nan, np.inf]), "y": (np.float64(-np.inf), 2),
-              "z": {"n": np.int64(3)}}
-    assert cli._plain(record) == {"x": [1.0, None, None], "y": [None, 2], "z": {"n": 3}}
+def test_a_library_bug_shows_its_traceback(monkeypatch):
+    """Only the library's own errors are reported on one line: a TypeError raised inside an
+    analysis is a bug, and propagates with its traceback."""
+    import coupling as cp
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(cp, "simulate", broken)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        cli.main(["simulate", "social-choice"])
+
+
+def test_a_declaration_error_is_one_line_and_exit_code_1(monkeypatch, capsys):
+    import coupling as cp
+
+    def refuse(*args, **kwargs):
+        raise cp.DeclarationError("the micro rule reads 'm' directly", symbol="m",
+                                  level="micro")
+
+    monkeypatch.setattr(cp, "simulate", refuse)
+    assert cli.main(["simulate", "social-choice"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("coupling: error: [level 'micro', symbol 'm'] the micro rule "
+                            "reads 'm' directly\n")
+
+
+def test_a_bad_figure_suffix_is_refused_before_the_work(monkeypatch, capsys):
+    import coupling as cp
+
+    monkeypatch.setattr(cp, "simulate", None)  # never reached
+    assert cli.main(["simulate", "social-choice", "--plot", "run.xyz"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("coupling: error: argument --plot: cannot write a figure to "
+                           "'run.xyz'")
 
 
 def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
@@ -456,17 +493,17 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
     text = summary.read_text()
     assert "mean-field fixed point m* = 0.8209" in text
-    for n in cli.DEMO_POPULATIONS:
+    for n in _demo.DEMO_POPULATIONS:
         assert f"\n  {n} " in text
     assert "recovers" in text and "hysteresis" in text
     assert "folds at h = -0.159976, +0.159976; hysteresis width 0.319953" in text
     assert "lies inside the bistable range" in text and "lies outside" in text
     sections = {section.split(" ", 1)[0]: section.splitlines()
                 for section in text.split("\n\n")}
-    rows = {float(line.split()[0]): line for line in sections["(d)"][-len(cli.DEMO_SIGMAS):]}
-    assert list(rows) == list(cli.DEMO_SIGMAS)
+    rows = {float(line.split()[0]): line for line in sections["(d)"][-len(_demo.DEMO_SIGMAS):]}
+    assert list(rows) == list(_demo.DEMO_SIGMAS)
     assert "no folds: no hysteresis" in rows[1.0]
-    widths = [float(rows[s].rsplit(" ", 1)[1]) for s in cli.DEMO_SIGMAS[:-1]]
+    widths = [float(rows[s].rsplit(" ", 1)[1]) for s in _demo.DEMO_SIGMAS[:-1]]
     assert widths == sorted(widths, reverse=True)
     # (e): the cusp where J E[sech^2(sigma_c a)] = 1 for a ~ Normal(0, 1) (beta = 1, J = 1.5)
     (cusp,) = [line for line in sections["(e)"] if "cusp at" in line]
@@ -479,13 +516,13 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
             "no hysteresis") in sections["(e)"]
     # (f): the widths read off the fold curve agree with the continuations of (d)
     table = {float(line.split()[0]): line.split()[1:] for line in sections["(f)"][2:]}
-    assert list(table) == list(cli.DEMO_SIGMAS) and table[1.0] == ["0.0000", "no", "folds"]
-    for sigma, width in zip(cli.DEMO_SIGMAS, widths):
+    assert list(table) == list(_demo.DEMO_SIGMAS) and table[1.0] == ["0.0000", "no", "folds"]
+    for sigma, width in zip(_demo.DEMO_SIGMAS, widths):
         assert abs(float(table[sigma][0]) - width) < 2e-4
         assert abs(float(table[sigma][1]) - width) < 1e-4
     # (g): the loop at the demo's rate is wider than the bistable range of (c), by the delays
     loop = sections["(g)"]
-    assert f"and back at rate {cli.DEMO_LOOP_RATE:g} (mean field)" in loop[0]
+    assert f"and back at rate {_demo.DEMO_LOOP_RATE:g} (mean field)" in loop[0]
     (up,), (down,) = ([float(line.split()[4].rstrip(":")) for line in loop
                        if line.startswith(f"  {d}-jump at h = ")] for d in ("up", "down"))
     assert 0.159976 < up < 0.3 and -0.3 < down < -0.159976
@@ -494,7 +531,7 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     assert "wider than the bistable range of (c), 0.3200: the jumps lag" in loop[-1]
     # (h): the delay after the folds grows with the rate, like rate^(2/3)
     delays = [[float(v) for v in line.split()] for line in sections["(h)"][2:-1]]
-    assert [row[0] for row in delays] == list(cli.DEMO_RATES)
+    assert [row[0] for row in delays] == list(_demo.DEMO_RATES)
     assert all(np.diff([row[2] for row in delays]) > 0)
     exponents = sections["(h)"][-1].split("alpha = ")[1]
     assert [float(e.split(" +- ")[0]) for e in exponents.split(", ")] == \
@@ -504,7 +541,7 @@ def test_demo_writes_the_figures_and_the_summary(tmp_path, capsys):
     (folds,) = [line for line in sections["(i)"] if "folds of the critical manifold" in line]
     assert folds.count("y = ") == 1 and "-0.4727 (X = +0.6898)" in folds
     # (j): O(eps) before the first fold, period shift like eps^(2/3)
-    rows = [line.split() for line in sections["(j)"][2:2 + len(cli.FAST_SLOW_EPS)]]
+    rows = [line.split() for line in sections["(j)"][2:2 + len(_demo.FAST_SLOW_EPS)]]
     errors = [float(row[1]) for row in rows]
     assert errors == sorted(errors, reverse=True)
     orders = sections["(j)"][-1]
@@ -547,6 +584,25 @@ def test_timescales_summary_json_and_plot(tmp_path, capsys):
     assert record["eps"] == [0.01, 0.001] and record["separated"] == [True, True]
     assert record["period"] == [None, None] and record["folds"] == []
     assert record["model"] == "slow-feedback" and record["t_end"] == 10
+
+
+def test_timescales_without_macro_variables_fits_no_order(capsys):
+    """social-choice has no macro variables, and at eps = 0.01 the full run agrees with the
+    reduced one to the integration accuracy: no order of convergence, and the summary says
+    why instead of printing one."""
+    argv = ["timescales", "social-choice", "--eps", "0.1", "0.01"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "fitted order of convergence" not in out
+    assert "nan" not in out and "err macro" not in out
+    assert "no order of convergence for the macro variables: the model has none" in out
+    assert ("no order of convergence for the aggregates: fewer than two errors to fit: 2 of 2 "
+            "measured, 1 of them within the integration accuracy") in out
+    assert cli.main([*argv, "--json"]) == 0
+    record = _strict_json(capsys.readouterr().out)
+    assert record["order_macro"] is None and record["order_aggregates"] is None
+    assert record["error_macro"] == [None, None] and record["status"] == 1
+    assert set(record["unfitted"]) == {"macro", "aggregates"}
 
 
 def test_timescales_needs_eps(capsys):

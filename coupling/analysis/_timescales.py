@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._errors import DeclarationError
+from .._json import jsonable
 from .._linalg import StructuredJacobian
 from ..dynamics._simulate import simulate
 from ..model._reduce import reduce
-from ..results import Trajectory, _jsonable
+from ..results import Result, Trajectory
 from .bifurcation._problem import DENSE_LIMIT, EquilibriumProblem, _schur
 from .bifurcation._secular import leading_eigenvalues
 
@@ -37,10 +38,13 @@ from .bifurcation._secular import leading_eigenvalues
 FOLD_APPROACH = 0.9
 #: Periods are measured after this fraction of the run, once transients have settled.
 SETTLING = 0.25
+#: Errors within this multiple of the integration accuracy (rtol·max|z| + atol) measure the
+#: solver, not ε, and are left out of the fitted order.
+ACCURACY = 100.0
 
 
 @dataclass
-class TimescaleDiagnostics:
+class TimescaleDiagnostics(Result):
     """Fast and slow eigenvalues at one state of a model.
 
     Attributes
@@ -56,6 +60,9 @@ class TimescaleDiagnostics:
         Whether the critical manifold attracts there (every fast eigenvalue has Re < 0).
     eps : float
         The model's declared timescale ε.
+    status, message : int, str
+        0, and whether the critical manifold attracts there (the computation itself cannot
+        fail short of an exception).
     """
 
     fast: np.ndarray
@@ -63,11 +70,33 @@ class TimescaleDiagnostics:
     ratio: float
     attracting: bool
     eps: float
+    status: int = 0
+    message: str = ""
 
     def separated(self, gap=10.0):
         """True when the fast relaxation is at least ``gap`` times faster than the slow
         dynamics on an attracting manifold."""
         return self.attracting and self.ratio * gap <= 1.0
+
+    def summary(self):
+        """The declared ε, the leading fast and the slow eigenvalues, and their ratio."""
+        def shown(values):
+            return ", ".join(f"{v.real:.4g}{v.imag:+.4g}i" if v.imag else f"{v.real:.4g}"
+                             for v in values) or "-"
+
+        ratio = f"{self.ratio:.3g}" if np.isfinite(self.ratio) else "- (the manifold repels)"
+        return "\n".join([f"declared eps  {self.eps:g}",
+                          f"fast          {shown(self.fast)}",
+                          f"slow          {shown(self.slow[np.isfinite(self.slow)])}",
+                          f"ratio         {ratio}",
+                          f"separated     {'yes' if self.separated() else 'no'}",
+                          self.message])
+
+    def plot(self, *, ax=None):
+        """The fast and slow eigenvalues in the complex plane; returns the Axes."""
+        from ..plotting._timescales import plot_spectrum
+
+        return plot_spectrum(self, ax=ax)
 
 
 def timescale_diagnostics(model, state=None, *, population=None, seed=None, time=None,
@@ -128,9 +157,15 @@ def _diagnose(problem, u, count=6):
         ratio = float(np.max(np.abs(slow)) / rate) if slow.size else 0.0
     else:
         slow, ratio = np.full(J.n_macro, np.nan), np.inf
+    attracting = bool(np.isfinite(ratio))
+    message = (f"The critical manifold attracts here: the fast rates are {1 / ratio:.3g} "
+               f"times the slow ones." if attracting and ratio > 0 else
+               "The critical manifold attracts here; there are no slow dynamics."
+               if attracting else
+               "The critical manifold repels here: a fast eigenvalue has a real part >= 0.")
     return TimescaleDiagnostics(fast=fast[:max(count, 1)], slow=slow[np.argsort(-slow.real)],
-                                ratio=ratio, attracting=bool(np.isfinite(ratio)),
-                                eps=system.eps)
+                                ratio=ratio, attracting=attracting, eps=system.eps,
+                                message=message)
 
 
 def _flat_state(system, state, time):
@@ -163,7 +198,7 @@ def _as_probabilities(system, Z):
 
 
 @dataclass
-class TimescaleComparison:
+class TimescaleComparison(Result):
     """The full model at several ε against its slow reduction.
 
     Attributes
@@ -205,7 +240,18 @@ class TimescaleComparison:
     manifold : BifurcationDiagram or None
         The critical manifold against the (single) macro variable: equilibria of the fast
         subsystem with the macro state frozen, stable = attracting.
+    accuracy : dict
+        For ``"macro"`` and ``"aggregates"``: the smallest error that measures ε rather
+        than the solver, ``ACCURACY`` (rtol max|z| + atol).
+    unfitted : dict
+        For ``"macro"`` and ``"aggregates"`` whose order was not fitted (it is NaN), why:
+        the model has none, or fewer than two errors lie above ``accuracy``.
+    status, message : int, str
+        0: every error was measured and both orders fitted; 1: some were not (the reasons
+        are in ``flags`` and ``unfitted``); -1: the reduced run or every full run failed.
     """
+
+    _not_serialised = ("t", "reduced", "full", "manifold")
 
     eps: np.ndarray
     t: np.ndarray
@@ -228,21 +274,41 @@ class TimescaleComparison:
     gap: float = 10.0
     layer: float = 20.0
     model: str = ""
+    accuracy: dict = field(default_factory=dict)
+    unfitted: dict = field(default_factory=dict)
+    status: int = 0
+    message: str = ""
+
+    @property
+    def median_ratio(self):
+        """The median effective timescale ratio along each full run (E,; NaN for a run
+        without a sampled ratio)."""
+        return _per_run(np.median, self.ratio)
 
     def summary(self):
-        """A table of the errors, periods and separation per ε, and the flags."""
+        """A table of the errors, periods and separation per ε, the fitted orders (or why
+        there are none), and the flags. Columns with nothing measured are left out."""
+        columns = [("eps", 10, self.eps, "{:.3g}")]
+        if self.reduced.macro_names:
+            columns.append(("err macro", 11, self.error_macro, "{:.3e}"))
+        if self.reduced.aggregate_names:
+            columns.append(("err aggr", 11, self.error_aggregates, "{:.3e}"))
+        if np.any(np.isfinite(self.period)):
+            columns += [("period", 9, self.period, "{:.4f}"), ("phase", 7, self.phase, "{:.3f}")]
+        columns.append(("med. ratio", 10, self.median_ratio, "{:.3g}"))
         lines = [f"{self.model}: full model against its slow reduction "
-                 f"(sup-norm errors past the initial layer, "
-                 f"before any fold)",
-                 f"{'eps':>10} {'err macro':>11} {'err aggr':>11} {'period':>9} "
-                 f"{'phase':>7} {'med. ratio':>10} separated"]
-        for i, e in enumerate(self.eps):
-            ratio = np.median(self.ratio[i])
-            lines.append(f"{e:>10.3g} {self.error_macro[i]:>11.3e} "
-                         f"{self.error_aggregates[i]:>11.3e} {self.period[i]:>9.4f} "
-                         f"{self.phase[i]:>7.3f} {ratio:>10.3g} {bool(self.separated[i])}")
-        lines.append(f"fitted order of convergence: macro {self.order_macro:.2f}, aggregates "
-                     f"{self.order_aggregates:.2f}")
+                 f"(sup-norm errors past the initial layer, before any fold)",
+                 " ".join(f"{name:>{width}}" for name, width, _, _ in columns) + " separated"]
+        for i, separated in enumerate(self.separated):
+            lines.append(" ".join(f"{_number(values[i], form):>{width}}"
+                                  for _, width, values, form in columns) + f" {bool(separated)}")
+        fitted = [f"{kind} {order:.2f}" for kind, order in
+                  (("macro", self.order_macro), ("aggregates", self.order_aggregates))
+                  if np.isfinite(order)]
+        if fitted:
+            lines.append("fitted order of convergence: " + ", ".join(fitted))
+        lines += [f"no order of convergence for the {LABELS[kind]}: {why}"
+                  for kind, why in self.unfitted.items()]
         if np.isfinite(self.period_reduced):
             lines.append(f"reduced period {self.period_reduced:.4f}; period shift ~ eps^"
                          f"{self.order_period:.2f}")
@@ -250,14 +316,26 @@ class TimescaleComparison:
         return "\n".join(lines)
 
     def to_dict(self):
-        """The numbers as plain JSON-ready values (without the trajectories)."""
-        out = {name: _jsonable(getattr(self, name)) for name in (
-            "eps", "error_macro", "error_aggregates", "order_macro", "order_aggregates",
-            "period", "period_reduced", "order_period", "phase", "separated", "folds", "flags",
-            "gap", "layer", "model")}
-        out["median_ratio"] = _jsonable(np.median(self.ratio, axis=1))
-        out["max_ratio"] = _jsonable(np.max(self.ratio, axis=1))
-        return out
+        """The numbers in strict JSON types (without the trajectories and the manifold),
+        with the median and largest timescale ratio along each run."""
+        return {**super().to_dict(), "median_ratio": jsonable(self.median_ratio),
+                "max_ratio": jsonable(_per_run(np.max, self.ratio))}
+
+    def to_dataframe(self):
+        """One row per ε: the errors, period, phase, median ratio and separation."""
+        import pandas as pd
+
+        return pd.DataFrame({"error_macro": self.error_macro,
+                             "error_aggregates": self.error_aggregates,
+                             "period": self.period, "phase": self.phase,
+                             "median_ratio": self.median_ratio, "separated": self.separated},
+                            index=pd.Index(self.eps, name="eps"))
+
+    def plot(self, *, axes=None):
+        """Two panels: the fast-slow phase plane and the errors against ε; returns them."""
+        from ..plotting._timescales import plot_timescales
+
+        return plot_timescales(self, axes=axes)
 
     def plot_phase_plane(self, *, ax=None, aggregate=None):
         """The fast-slow phase plane: critical manifold (attracting solid, repelling dashed)
@@ -271,6 +349,17 @@ class TimescaleComparison:
         from ..plotting import plot_timescale_errors
 
         return plot_timescale_errors(self, ax=ax)
+
+
+def _per_run(reduce, ratio):
+    """``reduce`` over the sampled (not NaN) ratios of each run, NaN for none."""
+    return np.array([reduce(row[~np.isnan(row)]) if np.any(~np.isnan(row)) else np.nan
+                     for row in ratio])
+
+
+def _number(value, form):
+    """``value`` in ``form``, or "-" when it was not measured (NaN)."""
+    return form.format(value) if np.isfinite(value) else "-"
 
 
 def compare_timescales(model, eps, *, t_end=50.0, population=None, seed=None, n_points=501,
@@ -325,8 +414,11 @@ def compare_timescales(model, eps, *, t_end=50.0, population=None, seed=None, n_
     folds = np.array([jump["t"] for jump in reduced.jumps])
     end = FOLD_APPROACH * folds[0] if folds.size else np.inf
     start = min(layer * np.max(eps), 0.5 * min(end, times[-1]))
-    errors = np.array([[_sup_error(run, reduced, kind, start, end)
-                        for kind in ("macro", "aggregates")] for run in full])
+    errors = np.array([[_sup_error(run, reduced, kind, start, end) for kind in KINDS]
+                       for run in full])
+    accuracy = {kind: ACCURACY * (rtol * _scale(reduced, kind) + atol) for kind in KINDS}
+    fits = [_fit_order(eps, errors[:, j], accuracy[kind], reduced, kind)
+            for j, kind in enumerate(KINDS)]
     periods = np.array([_period(run) for run in full])
     period_reduced = _period(reduced)
     phase = np.array([_phase(run, reduced, period_reduced) for run in full])
@@ -335,13 +427,14 @@ def compare_timescales(model, eps, *, t_end=50.0, population=None, seed=None, n_
         separated = np.nanmedian(np.where(np.isnan(ratio), np.inf, ratio), axis=1) * gap <= 1.0
     comparison = TimescaleComparison(
         eps=eps, t=times, reduced=reduced, full=full, error_macro=errors[:, 0],
-        error_aggregates=errors[:, 1], order_macro=_order(eps, errors[:, 0]),
-        order_aggregates=_order(eps, errors[:, 1]), period=periods,
-        period_reduced=period_reduced, order_period=_order(eps, periods - period_reduced),
-        phase=phase, ratio_t=ratio_t, ratio=ratio,
-        separated=separated, folds=folds, gap=gap, layer=layer, model=model.name,
-        manifold=_critical_manifold(slow_model, reduced))
+        error_aggregates=errors[:, 1], order_macro=fits[0][0], order_aggregates=fits[1][0],
+        period=periods, period_reduced=period_reduced,
+        order_period=_order(eps, periods - period_reduced), phase=phase, ratio_t=ratio_t,
+        ratio=ratio, separated=separated, folds=folds, gap=gap, layer=layer,
+        model=model.name, manifold=_critical_manifold(slow_model, reduced), accuracy=accuracy,
+        unfitted={kind: why for kind, (_, why) in zip(KINDS, fits) if why})
     comparison.flags = _flags(comparison, full)
+    comparison.status, comparison.message = _status(comparison)
     return comparison
 
 
@@ -351,12 +444,41 @@ def _at_eps(model, value):
     return model.replace(timescale=float(value))
 
 
+KINDS = ("macro", "aggregates")
+"""The two groups of observables whose errors are measured."""
+LABELS = {"macro": "macro variables", "aggregates": "aggregates"}
+
+
+def _names(run, kind):
+    return run.macro_names if kind == "macro" else run.aggregate_names
+
+
 def _sup_error(run, reduced, kind, start, end):
-    if run.status < 0 or run.t.size != reduced.t.size:
+    if run.status < 0 or reduced.status < 0 or run.t.size != reduced.t.size:
         return np.nan
     keep = (run.t >= start) & (run.t <= end)
     difference = getattr(run, kind)[keep] - getattr(reduced, kind)[keep]
     return float(np.max(np.abs(difference))) if difference.size else np.nan
+
+
+def _scale(run, kind):
+    """The largest magnitude of the ``kind`` observables along a run (1 for none)."""
+    values = getattr(run, kind)
+    return float(np.max(np.abs(values))) if values.size else 1.0
+
+
+def _fit_order(eps, errors, floor, reduced, kind):
+    """The slope of log error against log ε over the errors measured above ``floor``, and
+    why there is none ("" when there is)."""
+    if not _names(reduced, kind):
+        return np.nan, "the model has none"
+    measured = np.isfinite(errors)
+    usable = measured & (errors > floor)
+    if np.sum(usable) < 2:
+        return np.nan, (f"fewer than two errors to fit: {np.sum(measured)} of {errors.size} "
+                        f"measured, {np.sum(measured & ~usable)} of them within the "
+                        f"integration accuracy ({floor:.2g})")
+    return _order(eps[usable], errors[usable]), ""
 
 
 def _order(eps, errors):
@@ -414,14 +536,24 @@ def _ratios(model, full, eps, layer, population, seed, count):
 
 
 def _flags(cmp, full):
-    flags = []
-    for e, run, ratio, times, ok in zip(cmp.eps, full, cmp.ratio, cmp.ratio_t, cmp.separated):
+    flags = [f"the reduced run failed: {cmp.reduced.message}"] if cmp.reduced.status < 0 \
+        else []
+    for i, (e, run, ratio, times, ok) in enumerate(zip(cmp.eps, full, cmp.ratio, cmp.ratio_t,
+                                                       cmp.separated)):
         if run.status < 0:
             flags.append(f"eps = {e:g}: the full run failed: {run.message}")
             continue
-        if not np.isfinite(cmp.error_macro[cmp.eps == e][0]):
-            flags.append(f"eps = {e:g}: no output time between the end of the initial layer "
-                         "and the first fold: error not measured")
+        for kind, errors in zip(KINDS, (cmp.error_macro, cmp.error_aggregates)):
+            floor = cmp.accuracy[kind]
+            if not _names(cmp.reduced, kind) or cmp.reduced.status < 0:
+                continue
+            if not np.isfinite(errors[i]):
+                flags.append(f"eps = {e:g}: no output time between the end of the initial "
+                             f"layer and the first fold: {kind} error not measured")
+            elif errors[i] <= floor:
+                flags.append(f"eps = {e:g}: the {kind} error {errors[i]:.2g} is within the "
+                             f"integration accuracy ({floor:.2g}), left out of the fitted "
+                             "order")
         if not ok:
             flags.append(f"eps = {e:g} is too large: over most of the run the fast rates are "
                          f"less than {cmp.gap:g} times the slow ones (median ratio "
@@ -442,6 +574,20 @@ def _flags(cmp, full):
                      f"manifold (t = {shown}{', ...' if cmp.folds.size > 6 else ''}): there "
                      "the reduction fails locally and jump times carry O(eps^(2/3)) delays")
     return flags
+
+
+def _status(cmp):
+    """The status and message of a comparison (see :class:`TimescaleComparison`)."""
+    if cmp.reduced.status < 0:
+        return -1, f"The reduced run failed: {cmp.reduced.message}"
+    if all(run.status < 0 for run in cmp.full):
+        return -1, "Every full run failed; see the flags."
+    if any(run.status < 0 for run in cmp.full):
+        return 1, "Some full runs failed; see the flags."
+    if cmp.unfitted:
+        return 1, "; ".join(f"No order of convergence for the {LABELS[kind]}: {why}."
+                            for kind, why in cmp.unfitted.items())
+    return 0, "The full model was compared with its reduction at every eps."
 
 
 def _critical_manifold(slow_model, reduced):

@@ -1,6 +1,11 @@
-"""Policy regimes and the regime-break test."""
+"""Policy regimes, the regime-break test and the break tests."""
 
 import numpy as np
+
+from ._common import _axes, _panels
+
+#: The 5 % boundary of the CUSUM test: the band ±a(1 + 2t) with a = 0.948.
+CUSUM_5 = 0.948
 
 
 def plot_regime_break(result, *, axes=None, window=80):
@@ -8,11 +13,7 @@ def plot_regime_break(result, *, axes=None, window=80):
     with the regimes shaded; the first ``window`` rows after the switch, realised against
     the reduced-form forecast and the structural prediction; recursive estimates of each
     slope with ±2 standard-error bands. Returns the three Axes."""
-    if axes is None:
-        import matplotlib.pyplot as plt
-
-        _, axes = plt.subplots(3, 1, figsize=(9, 9.5), layout="constrained")
-    top, middle, bottom = axes
+    top, middle, bottom = axes = _panels(axes, (3, 1), (9, 9.5))
     r, run = result, result.trajectory
     dependent = r.reduced_form.split("~")[0].strip()
     after = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k}: {v}"
@@ -59,3 +60,36 @@ def plot_regime_break(result, *, axes=None, window=80):
                title="recursive estimates from the 10th row on (±2 se; dotted: regime A fit)")
     bottom.legend(loc="best", frameon=False, fontsize=8)
     return axes
+
+
+def plot_break_test(test, *, ax=None):
+    """A :class:`~coupling.analysis.regimes.BreakTest` against its null: the CUSUM path in
+    the 5 % band ±0.948(1 + 2t); the sup-F Wald statistic over the candidate splits with its
+    5 % critical value; the F density of a Chow or variance test with the statistic marked.
+    Returns the Axes."""
+    ax = _axes(ax)
+    if test.name == "cusum":
+        t, path = test.extra["fraction"], test.extra["cusum"]
+        ax.plot(t, path, color="tab:blue", label="scaled CUSUM W(t)")
+        for sign in (1, -1):
+            ax.plot(t, sign * CUSUM_5 * (1 + 2 * t), "--", color="tab:red",
+                    label="5 % band" if sign > 0 else None)
+        ax.set(xlabel="fraction of the recursive residuals t", ylabel="W(t)")
+    elif test.name == "sup_f":
+        ax.plot(test.extra["splits"], test.extra["wald"], color="tab:blue",
+                label="Wald statistic k F(s)")
+        ax.axhline(test.extra["critical_5"], ls="--", color="tab:red",
+                   label="5 % critical value")
+        ax.axvline(test.break_index, ls=":", color="0.3", label="estimated break")
+        ax.set(xlabel="split s (first row of the second regime)", ylabel="k F(s)")
+    else:
+        from scipy import stats
+
+        null = stats.f(*test.df)
+        x = np.linspace(0.0, max(null.ppf(0.999), 1.2 * test.statistic), 400)
+        ax.plot(x, null.pdf(x), color="0.3", label=f"F{tuple(test.df)} under no break")
+        ax.axvline(test.statistic, color="tab:red", label=f"statistic {test.statistic:.3g}")
+        ax.set(xlabel="statistic", ylabel="density")
+    ax.set_title(test.description, fontsize=9)
+    ax.legend(loc="best", frameon=False, fontsize=8)
+    return ax

@@ -1,8 +1,33 @@
-"""Fast/slow comparisons: phase plane and errors against ε."""
+"""Fast/slow comparisons: phase plane, errors against ε, spectra."""
 
 import numpy as np
 
-from ._common import _axes
+from ._common import _axes, _panels
+
+
+def plot_timescales(comparison, *, axes=None):
+    """Two panels of a :class:`~coupling.TimescaleComparison`: the fast–slow phase plane (or,
+    for a model without exactly one macro variable, the first aggregate over time) and the
+    errors against ε. Returns the two Axes."""
+    left, right = axes = _panels(axes, (1, 2), (13, 4.8))
+    if len(comparison.reduced.macro_names) == 1 and comparison.reduced.aggregate_names:
+        plot_phase_plane(comparison, ax=left)
+    else:
+        _plot_runs(comparison, left)
+    plot_timescale_errors(comparison, ax=right)
+    return axes
+
+
+def _plot_runs(comparison, ax):
+    """The first aggregate of each full run and of the reduced run over time."""
+    reduced = comparison.reduced
+    name = reduced.names[0]
+    for run, eps, color in zip(comparison.full, comparison.eps,
+                               _eps_colors(comparison.eps.size)):
+        ax.plot(run.t, run[name], color=color, lw=1.0, label=f"full, ε = {eps:g}")
+    ax.plot(reduced.t, reduced[name], color="black", lw=1.4, label="reduced (ε → 0)")
+    ax.set(xlabel="time", ylabel=name, title=f"{comparison.model}: full against reduced")
+    ax.legend(loc="best", frameon=False, fontsize=8)
 
 
 def plot_phase_plane(comparison, *, ax=None, aggregate=None):
@@ -51,16 +76,20 @@ def plot_phase_plane(comparison, *, ax=None, aggregate=None):
 
 def plot_timescale_errors(comparison, *, ax=None):
     """Sup-norm error of the full runs against the reduced one, against ε (log-log), with
-    the fitted slopes and an O(ε) reference line."""
+    the fitted slopes, an O(ε) reference line and the integration accuracy below which an
+    error measures the solver (such errors are left out of the fits)."""
     ax = _axes(ax)
     cmp = comparison
-    for errors, order, label, marker in (
-            (cmp.error_macro, cmp.order_macro, "macro", "o"),
-            (cmp.error_aggregates, cmp.order_aggregates, "aggregates", "s")):
+    for kind, errors, order, marker in (
+            ("macro", cmp.error_macro, cmp.order_macro, "o"),
+            ("aggregates", cmp.error_aggregates, cmp.order_aggregates, "s")):
         ok = np.isfinite(errors) & (errors > 0)
         if not np.any(ok):
             continue
-        ax.loglog(cmp.eps[ok], errors[ok], marker + "-", label=f"{label} (slope {order:.2f})")
+        slope = f"slope {order:.2f}" if np.isfinite(order) else "no slope fitted"
+        line, = ax.loglog(cmp.eps[ok], errors[ok], marker + "-", label=f"{kind} ({slope})")
+        ax.axhline(cmp.accuracy[kind], color=line.get_color(), ls="--", lw=0.8,
+                   label=f"{kind}: integration accuracy")
     ok = np.isfinite(cmp.error_macro) & (cmp.error_macro > 0)
     if np.any(ok):
         e0, err0 = cmp.eps[ok][0], cmp.error_macro[ok][0]
@@ -81,3 +110,19 @@ def _eps_colors(n):
 
     cmap = matplotlib.colormaps["viridis"]
     return [cmap(0.15 + 0.7 * i / max(n - 1, 1)) for i in range(n)]
+
+
+def plot_spectrum(diagnostics, *, ax=None):
+    """The fast and slow eigenvalues of a :class:`~coupling.TimescaleDiagnostics` in the
+    complex plane (real part on a symmetric log scale: the fast ones are O(1/ε))."""
+    ax = _axes(ax)
+    for values, marker, label in ((diagnostics.fast, "o", "fast (J_xx)"),
+                                  (diagnostics.slow, "s", "slow (Schur complement)")):
+        values = values[np.isfinite(values)]
+        ax.plot(values.real, values.imag, marker, ls="none", mfc="none", label=label)
+    ax.axvline(0.0, color="0.6", lw=0.8)
+    ax.set_xscale("symlog", linthresh=1e-3)
+    ax.set(xlabel="Re λ", ylabel="Im λ",
+           title=f"fast and slow eigenvalues (declared ε = {diagnostics.eps:g})")
+    ax.legend(loc="best", frameon=False)
+    return ax

@@ -91,12 +91,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
 from scipy.special import zeta
-from statsmodels.stats.diagnostic import recursive_olsresiduals
 
-from ...results import _jsonable
+from ..._json import jsonable
+from ...results import Result
 
 #: Simulated paths and grid points of the sup-F null distribution (per k and trim).
 PATHS = 20_000
@@ -143,11 +142,11 @@ class LinearFit:
 
     def to_dict(self):
         """All fields as plain Python types (lists, floats), ready for JSON."""
-        return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
-class BreakTest:
+class BreakTest(Result):
     """Result of a break test.
 
     Attributes
@@ -162,6 +161,8 @@ class BreakTest:
         One line, e.g. "Chow F(2, 196) = 12.4 at t = 100, p = 3.1e-07".
     extra : dict
         Test-specific details (paths for plotting, secondary statistics).
+    status, message : int, str
+        Always 0 and the description: a test that cannot be computed raises instead.
     """
 
     name: str
@@ -172,16 +173,28 @@ class BreakTest:
     description: str
     extra: dict = field(default_factory=dict)
 
+    status = 0
+
+    @property
+    def message(self):
+        """The description: what the test found."""
+        return self.description
+
     def rejects(self, alpha=0.05):
         """Whether the null of no break is rejected at level alpha (p < alpha)."""
         return bool(self.pvalue < alpha)
 
-    def to_dict(self):
-        """All fields as plain Python types (lists, floats, None), ready for JSON."""
-        return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
-
-    def __str__(self):
+    def summary(self):
+        """The description, one line."""
         return self.description
+
+    def plot(self, *, ax=None):
+        """The statistic against its null: the CUSUM path in its 5 % band, the sup-F Wald
+        statistics over the candidate splits with the 5 % critical value, or the F density
+        of the Chow and variance tests with the statistic marked. Returns the Axes."""
+        from ...plotting._regimes import plot_break_test
+
+        return plot_break_test(self, ax=ax)
 
 
 class RecursiveCoefficients(NamedTuple):
@@ -193,7 +206,7 @@ class RecursiveCoefficients(NamedTuple):
 
     def to_dict(self):
         """All fields as plain Python lists, ready for JSON."""
-        return _jsonable(self._asdict())
+        return jsonable(self._asdict())
 
 
 def _vector(values, what):
@@ -247,14 +260,22 @@ def fit_linear(y, X, names=None):
     names = tuple(f"x{i}" for i in range(k)) if names is None else tuple(names)
     if len(names) != k or not all(isinstance(name, str) for name in names):
         raise ValueError(f"names must be {k} strings, got {names!r}")
-    res = sm.OLS(y, X).fit()
+    res = _ols(y, X)
     return LinearFit(coef=res.params, se=res.bse, cov=res.cov_params(), resid=res.resid,
                      sigma2=float(res.scale), r2=float(res.rsquared), nobs=y.size,
                      names=names)
 
 
+def _ols(y, X):
+    """The statsmodels OLS results of y on X (statsmodels is imported on first use: it
+    takes longer to import than the rest of the package)."""
+    import statsmodels.api as sm
+
+    return sm.OLS(y, X).fit()
+
+
 def _ssr(y, X):
-    return float(sm.OLS(y, X).fit().ssr)
+    return float(_ols(y, X).ssr)
 
 
 def chow_test(y, X, split, times=None):
@@ -284,7 +305,9 @@ def chow_test(y, X, split, times=None):
 def _recursive(y, X, reverse=False):
     """OLS results of the whole sample, recursive estimates (n, k) and the n - k recursive
     residuals, in time order or (reverse) from the last row backwards."""
-    res = sm.OLS(y, X).fit()
+    from statsmodels.stats.diagnostic import recursive_olsresiduals
+
+    res = _ols(y, X)
     order = np.arange(y.size)[::-1] if reverse else None
     _, params, _, _, scaled, _, _ = recursive_olsresiduals(res, skip=X.shape[1],
                                                            order_by=order)
@@ -372,7 +395,8 @@ def sup_f_test(y, X, trim=0.15, times=None):
     return BreakTest("sup_f", W, p, None, split,
                      f"sup-F (Wald, k = {k}, trim {trim:g}) = {W:.3g} at "
                      f"{_where(split, times)}, {shown}",
-                     {"splits": splits, "wald": wald, "k": k, "trim": trim})
+                     {"splits": splits, "wald": wald, "k": k, "trim": trim,
+                      "critical_5": float(null[math.ceil(0.95 * null.size) - 1])})
 
 
 def variance_break_test(resid_a, resid_b, ddof=0):

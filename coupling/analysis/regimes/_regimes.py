@@ -23,7 +23,8 @@ import numpy as np
 
 from ...dynamics._simulate import simulate
 from ...model._policy import levers_read, regime_path, regime_values
-from ...results import _jsonable
+from ..._json import jsonable
+from ...results import Result
 from ._breaks import (
     chow_test,
     cusum_test,
@@ -83,7 +84,7 @@ def _column_names(terms, constant):
 
 # ----------------------------------------------------------------------------- the test
 @dataclass
-class RegimeBreak:
+class RegimeBreak(Result):
     """A reduced-form relation estimated under one policy regime, tested across a switch.
 
     Attributes
@@ -116,6 +117,9 @@ class RegimeBreak:
         The finding in words, naming the coefficients that moved and the mechanism.
     trajectory : Trajectory
         The realised run.
+    status, message : int, str
+        0 and the finding in one sentence (a failed run raises :class:`SimulationError`
+        instead).
     """
 
     model: str
@@ -143,6 +147,8 @@ class RegimeBreak:
     trajectory: object = field(repr=False, default=None)
     replicates: int = 0
     alpha: float = 0.05
+    status: int = 0
+    message: str = ""
 
     @property
     def post(self):
@@ -174,24 +180,36 @@ class RegimeBreak:
         return "\n".join(lines)
 
     def to_dict(self):
-        """The numbers as plain JSON-ready values (without the run)."""
+        """The numbers in strict JSON types (without the run and the regression rows)."""
         def fit(f):
-            return {"coef": dict(zip(self.names, _jsonable(f.coef))),
-                    "se": dict(zip(self.names, _jsonable(f.se))), "r2": _jsonable(f.r2),
-                    "sigma": _jsonable(float(np.sqrt(f.sigma2))), "nobs": int(f.nobs)}
+            return {"coef": dict(zip(self.names, f.coef)), "se": dict(zip(self.names, f.se)),
+                    "r2": f.r2, "sigma": float(np.sqrt(f.sigma2)), "nobs": int(f.nobs)}
 
-        return {"model": self.model, "before": _jsonable(self.before),
-                "after": _jsonable(self.after), "switch_at": self.switch_at,
-                "reduced_form": self.reduced_form, "fit_before": fit(self.fit_before),
-                "fit_after": fit(self.fit_after), "structural": fit(self.structural),
-                "rmse_reduced": self.rmse_reduced, "rmse_structural": self.rmse_structural,
-                "ratio": self.ratio, "noise": self.noise, "broke": bool(self.broke),
-                "tests": {k: {f: v.to_dict()[f] for f in ("statistic", "pvalue", "df",
-                                                          "break_index", "description")}
-                          for k, v in self.tests.items()},
-                "verdict": self.verdict, "replicates": self.replicates}
+        tests = {name: {key: test.to_dict()[key] for key in
+                        ("statistic", "pvalue", "df", "break_index", "description")}
+                 for name, test in self.tests.items()}
+        return jsonable({
+            "status": self.status, "message": self.message, "model": self.model,
+            "before": self.before, "after": self.after, "switch_at": self.switch_at,
+            "reduced_form": self.reduced_form, "fit_before": fit(self.fit_before),
+            "fit_after": fit(self.fit_after), "structural": fit(self.structural),
+            "rmse_reduced": self.rmse_reduced, "rmse_structural": self.rmse_structural,
+            "ratio": self.ratio, "noise": self.noise, "broke": bool(self.broke),
+            "tests": tests, "verdict": self.verdict, "replicates": self.replicates})
 
-    def plot(self, axes=None):
+    def to_dataframe(self):
+        """One row per coefficient: its estimate and standard error before the switch,
+        after it and in the structural model under regime B."""
+        import pandas as pd
+
+        fits = {"before": self.fit_before, "after": self.fit_after,
+                "structural": self.structural}
+        columns = {}
+        for label, fit in fits.items():
+            columns[label], columns[f"se_{label}"] = fit.coef, fit.se
+        return pd.DataFrame(columns, index=pd.Index(self.names, name="coefficient"))
+
+    def plot(self, *, axes=None):
         """Three panels: the dependent variable with the switch marked; after the switch,
         the reduced-form forecast against the structural prediction against the realised
         path; recursive coefficient estimates with ±2 se bands."""
@@ -310,6 +328,8 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
         recursive_after=recursive_coefficients(y[post], X[post]), trajectory=run,
         replicates=int(replicates), alpha=alpha)
     result.verdict = _verdict(result, model)
+    result.message = ("The reduced form broke at the regime switch." if result.broke else
+                      f"No break detected at level {alpha:g}.")
     return result
 
 
