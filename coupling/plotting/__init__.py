@@ -2,10 +2,15 @@
 figure has several panels) and returns what it drew on; none recomputes an analysis."""
 
 from ._bifurcation import plot_diagram, plot_fold_curve
-from ._common import _axes  # noqa: F401  (shared with the figures drawn elsewhere)
-from ._regimes import plot_regime_break
-from ._timescales import plot_phase_plane, plot_timescale_errors
+from ._figures import plot_hysteresis_rates
+from ._regimes import plot_break_test, plot_regime_break
+from ._simulation import (plot_attractors, plot_delay_scaling, plot_early_warning,
+                          plot_hysteresis, plot_path_dependence, plot_replicate_early_warning)
+from ._timescales import plot_phase_plane, plot_spectrum, plot_timescale_errors, plot_timescales
 from ._trajectory import plot_trajectory
 
-__all__ = ["plot_diagram", "plot_fold_curve", "plot_phase_plane", "plot_regime_break",
-           "plot_timescale_errors", "plot_trajectory"]
+__all__ = ["plot_attractors", "plot_break_test", "plot_delay_scaling", "plot_diagram",
+           "plot_early_warning", "plot_fold_curve", "plot_hysteresis", "plot_hysteresis_rates",
+           "plot_path_dependence", "plot_phase_plane", "plot_regime_break",
+           "plot_replicate_early_warning", "plot_spectrum", "plot_timescale_errors",
+           "plot_timescales", "plot_trajectory"]
