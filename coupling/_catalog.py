@@ -4,7 +4,7 @@ import importlib
 import inspect
 import pkgutil
 
-from ._errors import DeclarationError
+from . import _checks
 
 
 def _modules():
@@ -29,6 +29,12 @@ def load(name, **values):
     Keyword arguments that ``build`` of the model file takes (structural options such as
     whether a macro variable is included) are passed to it; the rest must be parameters.
 
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not in the catalogue, or a keyword is neither a parameter of the model
+        nor an option of its ``build`` (with the closest name in both cases).
+
     Examples
     --------
     >>> import coupling as cp
@@ -36,13 +42,16 @@ def load(name, **values):
     0.1
     """
     modules = _modules()
-    if name not in modules:
-        raise DeclarationError(f"no catalogue model named {name!r}; the catalogue has "
-                               f"{sorted(modules)}", symbol=name, level="catalog")
+    _checks.known(name, modules, argument="name", what="a model of the catalogue",
+                  level="catalog")
     build = modules[name].build
     options = set(inspect.signature(build).parameters)
     model = build(**{k: v for k, v in values.items() if k in options})
-    return model.with_parameters(**{k: v for k, v in values.items() if k not in options})
+    params = {k: v for k, v in values.items() if k not in options}
+    for key in params:
+        _checks.known(key, [*model.parameters, *options], argument=f"load({name!r})",
+                      what="a parameter or build option of the model", level="parameters")
+    return model.with_parameters(**params)
 
 
 def reduced_form(name):

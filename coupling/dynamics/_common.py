@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from .. import _checks
 from .._errors import DeclarationError
 from ..results import STATUS_MESSAGES, Trajectory
 
@@ -61,11 +62,9 @@ class Schedule:
         self.base = dict(model.parameters)
         self.changes = {}
         self.ramps = {}
-        for name, steps in dict(schedule or {}).items():
-            if name not in model.parameters:
-                raise DeclarationError("a schedule must name a declared parameter; the "
-                                       f"model's parameters are {sorted(model.parameters)}",
-                                       symbol=name, level="parameters")
+        schedule = dict(schedule or {})
+        _checks.parameters(model, schedule, argument="schedule")
+        for name, steps in schedule.items():
             if isinstance(steps, Ramp):
                 self.ramps[name] = steps
                 continue
@@ -78,7 +77,7 @@ class Schedule:
                 raise DeclarationError("scheduled values must be finite", symbol=name,
                                        level="parameters")
             self.changes[name] = pairs
-        self.names = tuple(dict(schedule or {}))
+        self.names = tuple(schedule)
         self._index(t_end)
 
     def _index(self, t_end):

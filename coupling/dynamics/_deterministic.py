@@ -17,25 +17,18 @@ from scipy.integrate import DOP853, RK23, RK45
 from ._common import describe_fastest, describe_nonfinite
 from ._stiff import StructuredBDF
 
+#: scipy's explicit Runge-Kutta methods, by name; "BDF" is the structured NDF/BDF.
 EXPLICIT = {"RK45": RK45, "RK23": RK23, "DOP853": DOP853}
-METHODS = ("auto", "BDF", *EXPLICIT)
 
 
-def choose_method(system, method):
-    if method == "auto":
-        return "BDF" if system.code.differentiable else "RK45"
-    if method == "BDF" and not system.code.differentiable:
-        raise ValueError("method='BDF' needs derivatives of every aggregate, and a Statistic "
-                         f"aggregate is opaque: use an explicit method ({', '.join(EXPLICIT)})")
-    return method
-
-
-def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop_tol,
-        events=None):
-    """Integrate; returns (status, message, final micro state, stats).
+def run(system, schedule, recorder, times, Z, y, *, method, rtol, atol, max_step,
+        stop_at_equilibrium, events):
+    """Integrate from (Z, y) with ``method`` ("BDF" or a key of :data:`EXPLICIT`); returns
+    (status, message, final micro state, stats), as the integrator contract of
+    :class:`~coupling.dynamics._registry.Integrator` says.
 
     ``events`` is an :class:`~coupling.dynamics._events.EventTracker` or None."""
-    u = system.pack(system.initial_micro(), system.initial_macro())
+    u = system.pack(Z, y)
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0}
     next_out = 0
     ramped, now = schedule.ramped, [None]
@@ -114,15 +107,16 @@ def run(system, schedule, recorder, times, *, method, rtol, atol, max_step, stop
                 return 2, (f"stopped at the terminal event '{name}' at t = {t_stop:.10g}"), \
                     Z, _merge(stats, solver)
             u = solver.y
-            stopping = stop_tol is not None and t0 >= schedule.settled  # the last segment
+            # only in the last segment
+            stopping = stop_at_equilibrium is not None and t0 >= schedule.settled
             if stopping:
                 at(solver.t)
-            if stopping and np.max(np.abs(rhs(u))) < stop_tol:
+            if stopping and np.max(np.abs(rhs(u))) < stop_at_equilibrium:
                 Z, y = system.unpack(u)
                 if not recorder.times or recorder.times[-1] < solver.t:
                     recorder.record(solver.t, Z, y)
                 return 1, (f"stopped at an equilibrium at t = {solver.t:.6g} "
-                           f"(max |du/dt| < {stop_tol:g})"), Z, _merge(stats, solver)
+                           f"(max |du/dt| < {stop_at_equilibrium:g})"), Z, _merge(stats, solver)
         _merge(stats, solver)
     return 0, None, system.unpack(u)[0], stats
 

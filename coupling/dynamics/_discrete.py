@@ -16,15 +16,17 @@ to the updates (see :mod:`coupling.dynamics._noise`).
 import numpy as np
 
 from ._common import describe_nonfinite
+from ._noise import Noise
 from ._response import BranchLost, FixedPointTracker
 from ._stochastic import Reviser
 
 
-def run(system, schedule, recorder, times, *, stop_tol, noise=None):
-    """Iterate the map up to the last output period (drawing the period's shocks first and
-    adding noise to the updates, when the model has any)."""
-    Z = system.initial_micro()
-    y = system.initial_macro()
+def run(system, schedule, recorder, times, Z, y, *, stop_at_equilibrium=None):
+    """Iterate the map from (Z, y) up to the last output period (drawing the period's shocks
+    first and adding noise to the updates, when the model has any); stop once the largest
+    change over a period falls below ``stop_at_equilibrium`` after the last change of the
+    schedule."""
+    noise = Noise(system) if system.model.has_noise else None
     kind = system.rule.kind
     stochastic = kind in ("choice", "step") and not system.mean_field
     revise = Reviser(system) if stochastic else None
@@ -73,9 +75,10 @@ def run(system, schedule, recorder, times, *, stop_tol, noise=None):
             if kind == "map":
                 Z_new = Z_new + noise.micro_kick()
         change = max(np.max(np.abs(Z_new - Z), initial=0), np.max(np.abs(y_new - y), initial=0))
-        if stop_tol is not None and t >= schedule.settled and change < stop_tol:
+        if stop_at_equilibrium is not None and t >= schedule.settled \
+                and change < stop_at_equilibrium:
             recorder.record(float(t + 1), Z_new, y_new)
             return 1, (f"stopped at a fixed point in period {t + 1} (max change < "
-                       f"{stop_tol:g})"), Z_new, {"periods": t + 1}
+                       f"{stop_at_equilibrium:g})"), Z_new, {"periods": t + 1}
         Z, y = Z_new, y_new
     return 0, None, Z, {"periods": T}

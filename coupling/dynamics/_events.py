@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from .._errors import DeclarationError
+from .. import _checks
+from .._errors import DeclarationError, UnknownNameError
 from ..model._compiled import Compiled
 from ..model._expressions import Expression
 from ._common import observables
@@ -81,10 +82,11 @@ def parse_events(events, model):
         expression = Expression(event.expression, symbol=name, level="events")
         unknown = sorted(set(expression.names) - known)
         if unknown:
-            raise DeclarationError(
+            raise UnknownNameError(
                 f"event expression {event.expression!r} uses the unknown name "
                 f"'{unknown[0]}'; events read macro variables, aggregates, context "
-                f"variables, parameters and t", symbol=name, level="events")
+                f"variables, parameters and t{_checks.suggest(unknown[0], known)}",
+                symbol=name, level="events")
         parsed[name] = (event, Compiled([expression]))
     return parsed
 

@@ -157,14 +157,21 @@ class FixedPointTracker:
         return X, Z, ctx, y_probe
 
 
-def run(system, schedule, recorder, times, *, rtol, atol, max_step):
-    """Continuous-time run: the macro ODE on the tracked fixed-point branch."""
+def run(system, schedule, recorder, times, Z, y, *, rtol, atol, max_step,
+        stop_at_equilibrium):
+    """Continuous-time run: the macro ODE (RK45) on the tracked fixed-point branch, from the
+    attracting fixed point reached from the aggregates of Z at the macro state y.
+
+    Parameters are held constant between restarts, so a ramp becomes a staircase switching
+    at every output time (exact there). With ``stop_at_equilibrium`` the run stops once
+    max |dy/dt| falls below it after the schedule's last change (status 1)."""
+    schedule = schedule.staircase(times)
     tracker = FixedPointTracker(system)
-    y = system.initial_macro()
+    y = np.array(y, dtype=float)
     t_end = times[-1]
     h_min = 1e-9 * max(1.0, t_end)
     system.set_parameters(schedule.at(0.0))
-    X, Z, ctx = tracker.start(y, system.aggregates(system.initial_micro())[0])
+    X, Z, ctx = tracker.start(y, system.aggregates(Z)[0])
     stats = {"steps": 0, "nfev": 0}
     next_out = 0
 
@@ -181,12 +188,23 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
         X, _, ctx = tracker.follow(v)
         return system.macro_rhs(v, X, ctx)
 
+    def settled(t, y, X, Z, ctx):
+        """Whether the run stops at t, at an equilibrium after the last change (recorded)."""
+        if stop_at_equilibrium is None or t < schedule.settled \
+                or np.max(np.abs(system.macro_rhs(y, X, ctx)), initial=0.0) >= stop_at_equilibrium:
+            return False
+        if not recorder.times or recorder.times[-1] < t:
+            recorder.record(t, Z, y, (X, {}, ctx))
+        return True
+
     for t0, t1 in schedule.segments(t_end):
         system.set_parameters(schedule.at(t0))
         X, Z, ctx = at(t0, y)
         while next_out < times.size and times[next_out] <= t0:
             recorder.record(times[next_out], Z, y, (X, {}, ctx))
             next_out += 1
+        if settled(t0, y, X, Z, ctx):
+            return 1, _stopped(t0, stop_at_equilibrium), Z, stats
         # a time at a parameter change is recorded under the new value, by the next segment
         last = t_end if t1 == t_end else np.nextafter(t1, -np.inf)
         t, limit = t0, max_step
@@ -217,6 +235,8 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
                     culprit = describe_nonfinite(system, Z, y)
                     if culprit is not None:
                         return -1, f"non-finite value in {culprit} at t = {t:.6g}", Z, stats
+                    if settled(t, y, X, Z, ctx):
+                        return 1, _stopped(t, stop_at_equilibrium), Z, stats
                     limit = min(max_step, 2.0 * limit)
             except BranchLost:
                 # (t, y, X) is the last accepted state: shrink the step towards the fold
@@ -230,3 +250,7 @@ def run(system, schedule, recorder, times, *, rtol, atol, max_step):
                         return -1, str(exc), Z, stats
                     limit = max_step
     return 0, None, Z, stats
+
+
+def _stopped(t, tol):
+    return f"stopped at an equilibrium at t = {t:.6g} (max |dy/dt| < {tol:g})"

@@ -19,14 +19,17 @@ times and parameter changes, and a ramp is set at each step's midpoint.
 import numpy as np
 
 from ._common import describe_nonfinite, fixed_steps
+from ._noise import Noise
 
 #: Steps between Jacobian evaluations.
 REFRESH = 5
 
 
-def run(system, schedule, recorder, times, noise, *, dt):
-    """Integrate; returns (status, message, final micro state, stats)."""
-    u = system.pack(system.initial_micro(), system.initial_macro())
+def run(system, schedule, recorder, times, Z, y, *, dt):
+    """Integrate from (Z, y) with steps of at most ``dt``; returns (status, message, final
+    micro state, stats)."""
+    noise = Noise(system)
+    u = system.pack(Z, y)
     nm = system.size * system.k
     steps, factor, since, h_factored = 0, None, REFRESH, None
     if times[0] == 0:

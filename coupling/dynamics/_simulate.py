@@ -4,21 +4,20 @@ import numbers
 
 import numpy as np
 
+from .. import _checks
 from .._errors import SimulationError
-from ..model._model import _check_population
 from ..model._policy import regime_path
-from ..model._rules import MeanField
 from ..model._system import System
-from . import _deterministic, _discrete, _response, _sde, _stochastic
 from ._common import Recorder, Schedule, output_times
 from ._events import EventTracker, parse_events
-from ._noise import Noise
+from ._initial import initial_state
+from ._registry import OPTIONS, RunKind, check_options, choose, methods
 
 
-def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_eval=None,
-             n_points=201, method="auto", rtol=1e-6, atol=1e-8, max_step=np.inf, dt=None,
-             stop_at_equilibrium=None, events=None, regimes=None, micro_snapshots=False,
-             throw=False):
+def simulate(model, t_end=None, *, population=None, seed=None, initial=None, schedule=None,
+             t_eval=None, n_points=201, method=None, rtol=None, atol=None, max_step=None,
+             dt=None, stop_at_equilibrium=None, events=None, regimes=None,
+             micro_snapshots=False, throw=False):
     r"""Simulate the coupled system.
 
     Parameters
@@ -31,6 +30,17 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         N units with sampled traits, or the mean-field limit (default: the model's).
     seed : int or numpy.random.SeedSequence, optional
         Seeds trait draws, initial choices and revisions. Same seed, same numbers.
+    initial : mapping or Equilibrium, optional
+        The starting state, overriding the model's initial values without changing the
+        model: ``{name: value}`` with a number for a macro variable; for a micro state a
+        number (every unit) or an array with one value per unit (per node for a mean-field
+        population); for the state of a choice rule an option value or one per unit (finite
+        N) or, for a mean-field population, choice probabilities of shape (K,) or (M, K).
+        Names not given keep the model's values. An :class:`~coupling.Equilibrium` of the
+        same population starts the run there (a finite choice population draws each unit's
+        option from its equilibrium probabilities). For a response rule the micro state
+        only chooses the branch the fixed-point tracker starts on. See
+        :mod:`coupling.dynamics._initial`.
     schedule : mapping, optional
         Parameter paths. Piecewise constant: ``{name: [(time, value), ...]}``, e.g. a policy
         regime change ``{"h": [(20, 0.5)]}``. Piecewise linear (continuous):
@@ -45,22 +55,23 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         regime does not name keeps its value from the regime before.
     t_eval : array_like, optional
         Output times (default ``n_points`` equally spaced; every period in discrete time).
-    method : {"auto", "BDF", "RK45", "RK23", "DOP853"}
-        Integrator of deterministic continuous-time runs. "auto" is "BDF" when every part
-        of the model is differentiable, else RK45. "BDF" is the library's variable-order
-        NDF/BDF (implicit, for stiff problems with small ε) whose Newton solves use the
-        structure of the coupled Jacobian: O(N) per step (see
+    method : {"auto", "BDF", "RK45", "RK23", "DOP853"}, optional
+        Integrator of deterministic continuous-time runs. "auto" (the default) is "BDF"
+        when every part of the model is differentiable, else RK45. "BDF" is the library's
+        variable-order NDF/BDF (implicit, for stiff problems with small ε) whose Newton
+        solves use the structure of the coupled Jacobian: O(N) per step (see
         :mod:`coupling.dynamics._stiff`).
-    rtol, atol, max_step : float
-        Integrator tolerances and largest step.
+    rtol, atol, max_step : float, optional
+        Tolerances and largest step of the adaptive integrators (deterministic
+        continuous-time runs and response rules); defaults 1e-6, 1e-8 and no limit.
     dt : float, optional
         Step of continuous-time stochastic runs and of runs with noise (default ε/10, and at
         most the output spacing). Each unit revises in a step with probability
         1 - exp(-dt/ε); noisy runs take linearly implicit Euler–Maruyama steps.
     stop_at_equilibrium : float, optional
-        Stop once max |du/dt| (continuous) or the largest change over a period (discrete)
-        falls below this value after the schedule's last change; the status is then 1. Not
-        for stochastic runs.
+        Stop once max |du/dt| (continuous; max |dy/dt| for a response rule) or the largest
+        change over a period (discrete) falls below this value after the schedule's last
+        change; the status is then 1. Only for deterministic runs without noise.
     events : mapping, optional
         Zero crossings to record in a deterministic continuous-time run:
         ``{name: expression}`` or ``{name: cp.Event(expression, direction=..,
@@ -79,12 +90,38 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
     -------
     Trajectory
 
+    Raises
+    ------
+    UnknownNameError
+        A name the model does not have, in ``schedule``, ``initial`` or ``events`` (with the
+        closest one).
+    DeclarationError, ValueError, TypeError
+        Any other bad argument, before any work starts.
+    SimulationError
+        With ``throw=True``, when the run fails.
+
+    Warns
+    -----
+    IgnoredArgumentWarning
+        For an option given that the run does not use, e.g. ``dt`` on a deterministic run
+        or ``method`` for a stochastic population.
+
     Notes
     -----
     Finite stochastic populations (choice and step rules) revise at rate 1/ε with the context
     frozen over each step; deterministic runs integrate the flat coupled system
     u = (x_1, ..., x_N, y) with ε dx_i/dt = f and dy/dt = F. Response rules track the
     self-consistent aggregate fixed point and jump, recorded in ``jumps``, where it vanishes.
+    Which integrator runs what, and the options each reads, is declared in
+    :mod:`coupling.dynamics._registry`.
+
+    Examples
+    --------
+    >>> import coupling as cp
+    >>> model = cp.load("social-choice", beta=2.0, J=1.0, h=0.0, sigma=0.0)
+    >>> run = cp.simulate(model, t_end=20.0, initial={"s": [0.9, 0.1]})  # P(s=-1), P(s=1)
+    >>> print(f"{run['m'][0]:.1f} {run['m'][-1]:.6f}")
+    -0.8 -0.957504
     """
     from ..model._model import Model
 
@@ -104,67 +141,30 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         if clash:
             raise ValueError(f"{clash} are set both by the regimes and by the schedule")
         schedule = {**(schedule or {}), **switches}
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     if population != model.population:
         model = model.replace(population=population)
-    if method not in _deterministic.METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {_deterministic.METHODS}")
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not value > 0:
-            raise ValueError(f"{name} must be > 0, got {value}")
+    _checks.seed(seed)
+    given = _given_options(method=method, rtol=rtol, atol=atol, max_step=max_step, dt=dt,
+                           stop_at_equilibrium=stop_at_equilibrium, events=events)
     times = output_times(t_end, t_eval, n_points, discrete)
     plan = Schedule(model, schedule, times[-1])
-    system = System(model, population, seed=seed, params=plan.at(0.0))
-    stochastic = model.is_stochastic and not isinstance(population, MeanField)
-    noise = Noise(system) if model.has_noise else None
-    parsed_events = None
-    if events is not None:
-        if discrete or stochastic or noise or model.micro.kind == "response":
-            what = ("a discrete-time model" if discrete else "a stochastic population"
-                    if stochastic else "a noisy model" if noise else "a response rule")
-            raise ValueError(f"events are located on the dense output of a deterministic "
-                             f"continuous-time run; this is {what}")
-        parsed_events = parse_events(events, model)
-    if stochastic and stop_at_equilibrium is not None:
-        raise ValueError("stop_at_equilibrium needs a deterministic run: a finite stochastic "
-                         "population keeps fluctuating (use population='mean-field')")
-    if noise and stop_at_equilibrium is not None:
-        raise ValueError("stop_at_equilibrium needs a deterministic run: this model draws "
-                         "shocks")
-    step = dt if dt is not None else system.eps / 10
-    if not step > 0:
-        raise ValueError(f"dt must be > 0, got {dt}")
-    recorder = Recorder(system, plan, snapshots=micro_snapshots)
-    tracker = None
+    parsed_events = None if events is None else parse_events(events, model)
+    integrator = choose(RunKind.of(model, population), given.get("method", "auto"))
+    check_options(integrator, given)
 
-    if discrete:
-        method_used = "map" if not stochastic else "stochastic revision"
-        result = _discrete.run(system, plan, recorder, times, stop_tol=stop_at_equilibrium,
-                               noise=noise)
-    elif model.micro.kind == "response":
-        if noise:
-            raise ValueError("continuous-time response rules with macro noise are not "
-                             "supported: give the units an ODE rule with a small timescale")
-        method_used = "fixed-point tracking + RK45"
-        # the tracker holds parameters constant between restarts: a ramp becomes a staircase
-        # switching at every output time (exact there)
-        result = _response.run(system, plan.staircase(times), recorder, times, rtol=rtol,
-                               atol=atol, max_step=max_step)
-    elif stochastic:
-        method_used = f"stochastic revision (dt = {step:g})"
-        result = _stochastic.run(system, plan, recorder, times, dt=step, noise=noise)
-    elif noise:
-        method_used = f"linearly implicit Euler-Maruyama (dt = {step:g})"
-        result = _sde.run(system, plan, recorder, times, noise, dt=step)
-    else:
-        method_used = _deterministic.choose_method(system, method)
-        if parsed_events is not None:
-            tracker = EventTracker(parsed_events, system)
-        result = _deterministic.run(system, plan, recorder, times, method=method_used,
-                                    rtol=rtol, atol=atol, max_step=max_step,
-                                    stop_tol=stop_at_equilibrium, events=tracker)
-    status, message, final_Z, stats = result
-    trajectory = recorder.trajectory(status=status, message=message, method=method_used,
+    system = System(model, population, seed=seed, params=plan.at(0.0))
+    Z, y = initial_state(system, initial)
+    tracker = None if parsed_events is None else EventTracker(parsed_events, system)
+    resolved = {**OPTIONS, **given, "method": integrator.name, "events": tracker}
+    if resolved["dt"] is None:
+        resolved["dt"] = system.eps / 10
+    options = {name: resolved[name] for name in integrator.options}
+    recorder = Recorder(system, plan, snapshots=micro_snapshots)
+    status, message, final_Z, stats = integrator.run(system, plan, recorder, times, Z, y,
+                                                     **options)
+    trajectory = recorder.trajectory(status=status, message=message,
+                                     method=integrator.describe(resolved),
                                      final_Z=None if micro_snapshots else final_Z,
                                      stats=stats,
                                      events=None if tracker is None else tracker.results())
@@ -172,3 +172,19 @@ def simulate(model, t_end=None, *, population=None, seed=None, schedule=None, t_
         raise SimulationError(message, trajectory)
     return trajectory
 
+
+def _given_options(**values):
+    """The integrator options given (not None, and a method other than "auto"), checked."""
+    given = {name: value for name, value in values.items() if value is not None}
+    if given.get("method") == "auto":
+        del given["method"]
+    if "method" in given and given["method"] not in methods():
+        raise ValueError(f"unknown method {given['method']!r}; choose one of {methods()}")
+    for name in ("rtol", "atol", "dt", "stop_at_equilibrium"):
+        if name in given:
+            _checks.positive(given[name], argument=name)
+    if "max_step" in given and not (isinstance(given["max_step"], numbers.Real)
+                                    and given["max_step"] > 0):
+        raise ValueError(f"max_step must be a positive number or inf, got "
+                         f"{given['max_step']!r}")
+    return given

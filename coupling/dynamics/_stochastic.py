@@ -16,6 +16,7 @@ import numpy as np
 
 from .._errors import DeclarationError
 from ._common import describe_nonfinite, fixed_steps
+from ._noise import Noise
 
 
 class Reviser:
@@ -100,11 +101,10 @@ def advance_macro(system, y, X, local, h):
     return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-def run(system, schedule, recorder, times, *, dt, noise=None):
-    """Continuous-time stochastic run on a grid fitted into the output intervals (with macro
-    noise, σ √h ξ is added to each macro step: Euler–Maruyama)."""
-    Z = system.initial_micro()
-    y = system.initial_macro()
+def run(system, schedule, recorder, times, Z, y, *, dt):
+    """Continuous-time stochastic run from (Z, y) on a grid fitted into the output intervals
+    (with macro noise, σ √h ξ is added to each macro step: Euler–Maruyama)."""
+    noise = Noise(system) if system.model.has_noise else None
     revise = Reviser(system)
     if times[0] == 0:
         recorder.record(0.0, Z, y)
