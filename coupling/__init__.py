@@ -12,7 +12,8 @@ finite population of N units or as its mean-field limit.
 """
 
 from ._catalog import catalog, load
-from ._errors import DeclarationError, ParameterDomainError, SimulationError, UnknownNameError
+from ._errors import (DeclarationError, IgnoredArgumentWarning, ParameterDomainError,
+                      SimulationError, UnknownNameError)
 from .analysis.simulation._attractors import Attractor, Attractors, attractors
 from .analysis.bifurcation._continuation import continuation
 from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
@@ -59,6 +60,7 @@ __all__ = [
     "FoldCurve",
     "HopfCurve",
     "HysteresisLoop",
+    "IgnoredArgumentWarning",
     "Local",
     "LogNormal",
     "Macro",

@@ -14,13 +14,8 @@ import warnings
 
 import numpy as np
 
-from ._errors import DeclarationError, UnknownNameError
+from ._errors import DeclarationError, IgnoredArgumentWarning, UnknownNameError
 from .model._rules import MeanField
-
-
-class IgnoredArgumentWarning(UserWarning):
-    """An argument was given that has no effect on the computation chosen (for example a
-    step ``dt`` on a run integrated with adaptive steps)."""
 
 
 def suggest(name, candidates):

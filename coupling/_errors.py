@@ -64,3 +64,8 @@ class ParameterDomainError(ValueError):
     def __init__(self, message, *, parameter=None, value=None, symbol=None, level=None):
         super().__init__(message)
         self.parameter, self.value, self.symbol, self.level = parameter, value, symbol, level
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """An argument was given that has no effect on the computation chosen (for example a
+    step ``dt`` on a run integrated with adaptive steps)."""

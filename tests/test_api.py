@@ -29,6 +29,7 @@ EXPECTED = [
     "FoldCurve",
     "HopfCurve",
     "HysteresisLoop",
+    "IgnoredArgumentWarning",
     "Local",
     "LogNormal",
     "Macro",

@@ -14,7 +14,8 @@ import inspect
 import numpy as np
 import sympy as sp
 
-from .._errors import DeclarationError
+from .._checks import suggest
+from .._errors import DeclarationError, UnknownNameError
 from ._expressions import to_sympy
 
 
@@ -63,9 +64,9 @@ def regime_values(model, regime, which):
     out = {}
     for name, value in regime.items():
         if name not in model.policy:
-            raise DeclarationError(f"is not a policy lever of the model; its levers are "
-                                   f"{list(model.policy)} (declare it in policy=...)",
-                                   symbol=name, level="policy")
+            raise UnknownNameError(f"is not a policy lever of the model; its levers are "
+                                   f"{list(model.policy)}{suggest(name, model.policy)} "
+                                   f"(declare it in policy=...)", symbol=name, level="policy")
         if isinstance(value, str):
             to_sympy(value, symbol=name, level="policy")  # a clear error for bad syntax
             out[name] = value
