@@ -1,6 +1,7 @@
 """Attractors, basin fractions, tracking over a parameter, metastability and path dependence,
 against closed forms."""
 
+import importlib.util
 import json
 
 import matplotlib
@@ -87,15 +88,27 @@ def test_double_well_basin_fraction_matches_the_exact_split(well):
     assert run["X"][0] in x0 and run["X"][-1] == pytest.approx(1.0, abs=1e-5)
 
 
-def test_same_seed_same_numbers():
+def test_same_seed_same_numbers(capsys):
+    """Same seed, same numbers: also with progress shown, and from a SeedSequence that has
+    spawned streams before (every stream is keyed by what it is for, not by spawn order).
+    Progress is off by default off a terminal; on, it counts the samples (here without
+    tqdm: a line per 10 % done)."""
     kwargs = dict(samples=8, bounds={"x": (-1.0, 2.0)}, method="RK45")
     a = attractors(double_well(), seed=5, **kwargs)
-    b = attractors(double_well(), seed=5, **kwargs)
+    assert capsys.readouterr().err == ""
+    b = attractors(double_well(), seed=5, progress=True, **kwargs)
+    if importlib.util.find_spec("tqdm") is None:
+        assert capsys.readouterr().err.splitlines()[-1] == "attractors: samples: 100% (8/8)"
     c = attractors(double_well(), seed=6, **kwargs)
+    used = np.random.SeedSequence(5)
+    used.spawn(4)
+    d = attractors(double_well(), seed=used, **kwargs)
     assert np.array_equal(a.initial["x"], b.initial["x"])
-    assert np.array_equal(a.labels, b.labels)
+    assert np.array_equal(a.initial["x"], d.initial["x"])
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.labels, d.labels)
     assert [x.fraction for x in a] == [x.fraction for x in b]
     assert not np.array_equal(a.initial["x"], c.initial["x"])
+    assert a.status == 0 and a.message == "2 attractors found."
 
 
 def test_samples_of_a_finite_population_share_its_traits():
@@ -207,7 +220,7 @@ def test_basin_fraction_of_the_symmetric_point(tracked):
 
 
 def test_results_convert_to_plain_types_and_plot(tracked, well):
-    data = json.loads(json.dumps(tracked.to_dict()))
+    data = json.loads(json.dumps(tracked.to_dict(), allow_nan=False))
     assert data["param"] == "h" and len(data["values"]) == 21
     assert {a["kind"] for a in data["attractors"]} == {"fixed point"}
     assert all(len(a["ci"]) == 2 for a in data["attractors"])
@@ -215,7 +228,16 @@ def test_results_convert_to_plain_types_and_plot(tracked, well):
     frame = tracked.to_dataframe()
     assert {"h", "id", "kind", "fraction", "ci_low", "ci_high", "m"} <= set(frame.columns)
     assert len(frame) == sum(len(f) for f in tracked.found)
-    assert "birth of #" in repr(tracked) and "fixed point" in repr(well)
+    lines = tracked.summary().splitlines()
+    assert lines[:2] == ["sampled     12 initial conditions per value, each run to t = 100",
+                         "tracked     h from -1 to 1 at 21 values"]
+    assert f"{len(tracked.ids)} attractors:" in lines
+    assert (len(tracked.births), len(tracked.deaths)) == (1, 1)
+    events = lines.index("1 birth, 1 death:")
+    assert len(lines) == events + 2 + len(tracked.events)
+    rows = [line.split() for line in str(well).splitlines()[3:]]
+    assert [(r[1], r[2], float(r[4])) for r in rows] == [
+        ("fixed", "point", pytest.approx(a.fraction, abs=5e-4)) for a in well]
     ax = tracked.plot()
     assert len(ax.get_lines()) >= 2
     ax = well.plot()
@@ -264,12 +286,23 @@ def test_hysteresis_histories_end_in_different_attractors():
     # m differs by 2 m*, adopters = (1 + m)/2 by m*: Euclidean distance sqrt(5) m*
     assert result.distance("up", "down") == pytest.approx(np.sqrt(5) * M_STAR, abs=1e-5)
     assert result.final_parameters["h"] == 0.0
-    json.dumps(result.to_dict())
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert data["differs"] and data["outcomes"] == {"up": 0, "down": 1, "up again": 0}
+    lines = result.summary().splitlines()
+    assert lines[0] == "histories   3, all ending with beta=1, J=2, h=0, sigma=0"
+    assert lines[1].startswith("outcome     differs: the histories end in 2 attractors")
+    assert result.message == "The outcome differs: the histories end in 2 attractors."
+    assert lines[-2].split()[:3] == ["down", "1", "fixed"]
+    ax = result.plot()
+    assert len(ax.get_lines()) == 3
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_initial_micro_configurations_select_the_attractor():
     model = cp.load("social-choice", beta=1.0, J=2.0, sigma=0.0)
-    result = path_dependence(model, {"for": {"initial": {"s": 1}},
+    result = path_dependence(model, {"for": {"initial": {"s": (0.0, 1.0)}},
                                      "against": {"initial": {"s": (0.8, 0.2)}}},
                              population=ONE_NODE, t_end=20.0, method="RK45")
     assert result.differs
@@ -341,7 +374,7 @@ def test_one_relaxation_oscillation_is_one_attractor_however_it_is_sampled():
     """A relaxation oscillation jumps far faster than the output spacing: its period means
     depend on where the samples fall. Runs on the same cycle sampled at different phases
     must still be one attractor (same period and section crossing)."""
-    from coupling.analysis.simulation._attractors import deterministic_groups
+    from coupling.analysis.simulation._endings import deterministic_groups
 
     period = 4.39
     runs = []

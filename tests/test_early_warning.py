@@ -14,14 +14,13 @@ from scipy.signal import lfilter
 from scipy.stats import kendalltau, skew
 
 import coupling as cp
-from coupling.analysis.simulation._early_warning import (
+from coupling.analysis.simulation._early_warning import ReplicateEarlyWarning, early_warning
+from coupling.analysis.simulation._warning_statistics import (
     INDICATORS,
-    ReplicateEarlyWarning,
-    _kendall_rows,
-    _rolling,
-    _surrogates,
-    _trend,
-    early_warning,
+    kendall_rows,
+    rolling,
+    surrogates,
+    trend_of,
 )
 
 
@@ -49,7 +48,7 @@ def test_rolling_indicators_match_scipy_on_each_window():
     r = np.cumsum(rng.normal(size=300)) * 0.1 + rng.normal(size=300) + 5.0
     windows = sliding_window_view(r, 41)
     centred = windows - windows.mean(axis=1, keepdims=True)
-    ind = _rolling(r, 41)
+    ind = rolling(r, 41)
     np.testing.assert_allclose(ind["variance"], windows.var(axis=1), rtol=1e-10)
     np.testing.assert_allclose(ind["skewness"], skew(windows, axis=1), atol=1e-10)
     lag1 = (centred[:, :-1] * centred[:, 1:]).sum(axis=1) / (centred ** 2).sum(axis=1)
@@ -126,13 +125,13 @@ def test_surrogates_keep_spectrum_or_ar1_statistics():
     standard errors of the mean over 200 series of 500 points."""
     rng = np.random.default_rng(2)
     r = stationary_ar1(0.8, 500, rng)
-    phase = _surrogates(r, 10, "phase", rng)
+    phase = surrogates(r, 10, "phase", rng)
     np.testing.assert_allclose(np.abs(np.fft.rfft(phase, axis=-1)),
                                np.broadcast_to(np.abs(np.fft.rfft(r)), (10, 251)),
                                rtol=1e-9, atol=1e-9)
-    fake = _surrogates(r, 200, "ar1", rng)
-    a_hat = _rolling(r, r.size)["autocorrelation"][0]
-    fitted = _rolling(fake, r.size)
+    fake = surrogates(r, 200, "ar1", rng)
+    a_hat = rolling(r, r.size)["autocorrelation"][0]
+    fitted = rolling(fake, r.size)
     bias = (1 + 4 * a_hat) / r.size
     assert abs(fitted["autocorrelation"].mean() - (a_hat - bias)) \
         < 4 * np.sqrt((1 - a_hat ** 2) / r.size / 200)
@@ -147,8 +146,8 @@ def test_gaussian_detrending_is_nadaraya_watson():
     t = np.linspace(0.0, 10.0, 80)
     x = np.sin(t) + 0.1 * t
     K = np.exp(-0.5 * ((t[:, None] - t[None, :]) / 1.3) ** 2)
-    np.testing.assert_allclose(_trend(t, x, "gaussian", 1.3), K @ x / K.sum(axis=1), atol=1e-3)
-    np.testing.assert_allclose(_trend(t, 3 * t - 1, "linear", None), 3 * t - 1, atol=1e-12)
+    np.testing.assert_allclose(trend_of(t, x, "gaussian", 1.3), K @ x / K.sum(axis=1), atol=1e-3)
+    np.testing.assert_allclose(trend_of(t, 3 * t - 1, "linear", None), 3 * t - 1, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +200,12 @@ def test_result_serialises_prints_and_plots(social_ramp, tmp_path):
     data = json.loads(json.dumps(res.to_dict()))
     assert data["tau"] == res.tau and data["end"] == res.end and data["method"] == "ar1"
     assert len(data["indicators"]["skewness"]) == res.times.size
-    text = repr(res)
-    assert "observable='m'" in text and "autocorrelation" in text and "ar1" in text
+    json.dumps(res.to_dict(), allow_nan=False)
+    text = res.summary()
+    assert res.success and str(res) == text
+    assert "observable  m before the jump at t = " in text and "20 AR(1) surrogates" in text
+    (row,) = [line.split() for line in text.splitlines() if "autocorrelation" in line]
+    assert float(row[1]) == pytest.approx(res.tau["autocorrelation"], abs=5e-4)
     axes = res.plot()
     assert len(axes) == 4 and axes[1].get_ylabel() == "variance"
     axes[0].figure.savefig(tmp_path / "ew.png")
@@ -228,7 +231,7 @@ def test_vectorised_kendall_tau_matches_scipy():
         m = rng.integers(2, width + 1, 12)
         m[:2] = width, 2
         x[2, 0] = np.nan
-        got = _kendall_rows(x, m)
+        got = kendall_rows(x, m)
         ref = [kendalltau(np.arange(k), x[i, :k]).statistic for i, k in enumerate(m)]
         np.testing.assert_allclose(got, ref, rtol=0, atol=1e-14)
         assert np.isnan(got[2]) and got[1] in (-1.0, 1.0)
@@ -274,9 +277,33 @@ def test_replicate_runs_are_analysed_at_once_as_one_by_one(social_ramp):
         np.testing.assert_array_equal(pair.indicators[k], joint.indicators[k])
         np.testing.assert_array_equal(pair.null_tau[k], joint.null_tau[k])
     against = early_warning(runs[:2], start=20, end="jump", null=null[3:7])
-    assert against.method == "null" and against.null_tau["variance"].shape == (2, 4)
-    for i, r in enumerate(runs[:2]):
-        assert_same_as_alone(against, i, early_warning(r, start=20, null=null[3:7]))
+    assert against.method == "null" and against.null_tau["variance"].shape == (1, 4)
+    assert_same_as_alone(against, 0, early_warning(run, start=20, null=null[3:7]))
+    # the second run holds h fixed: it has no jump to stop before, and is left out
+    assert list(against.replicates) == [0] and against.status == 1 and against.success
+    ((which, why),) = against.left_out
+    assert which == 1 and "level change" in why and "replicate 1: " in against.message
+    assert "left out    replicate 1: its largest level change" in against.summary()
+
+
+def test_a_record_without_a_jump_is_refused_saying_so(social_ramp):
+    """A run held at h = -0.3 (no transition) has no jump for end="jump" to stop before: a
+    ValueError says so (not "0 analysed points"), and end=None analyses it whole. A
+    stationary AR(1) series (its level changes between windows of 5 % are noise) and a
+    straight line (5 % of the range between windows) have no jump either; a step of 1 in
+    noise of sd 0.1 has one, at the step."""
+    _, _, null = social_ramp
+    for record in (null[0], (np.arange(400.0), stationary_ar1(0.5, 400, np.random.default_rng(2))),
+                   (np.arange(400.0), np.linspace(0, 1, 400))):
+        with pytest.raises(ValueError, match="no jump found in the record of .*: its largest "
+                                             "level change .*give end= a time, or None"):
+            early_warning(record, surrogates=0)
+    whole = early_warning(null[0], end=None, surrogates=0)
+    assert whole.success and whole.trend.size == null[0].t.size and whole.jump is None
+    t = np.arange(400.0)
+    x = np.where(t < 300, 0.0, 1.0) + 0.1 * np.random.default_rng(3).standard_normal(400)
+    stepped = early_warning((t, x), surrogates=0)
+    assert stepped.jump == 300.0 and stepped.end == 300.0 - 20 - 1  # k = 20 points before
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +346,8 @@ def test_a_hysteresis_loop_is_analysed_before_each_replicates_jump(small_loop):
         assert_same_as_alone(res, i, alone)
     data = json.loads(json.dumps(res.to_dict()))
     assert data["mean_tau"] == res.mean_tau and len(data["truth"]["distance"]) == 3
-    assert "3 replicates" in repr(res) and "truth" in repr(res)
+    json.dumps(res.to_dict(), allow_nan=False)
+    assert "3 replicates" in res.summary() and "truth       h fold at" in res.summary()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -425,7 +453,7 @@ def test_truth_scores_the_indicators_against_the_distance_to_the_fold():
     for k in ("distance", "recovery_rate", "ar1_prediction"):
         np.testing.assert_allclose(one.truth[k], row[k], rtol=1e-12)
     assert one.truth["ar1_deviation"] == pytest.approx(row["ar1_deviation"], rel=1e-12)
-    assert "truth (h fold at 0.2075)" in repr(one)
+    assert "truth       h fold at 0.2075" in one.summary()
     slow = Record(2 * runs[0].t, m=runs[0]["m"], h=runs[0]["h"])  # Δt taken as 0.1
     wrong = early_warning(slow, end=None, bandwidth=10.0, surrogates=0, diagram=diagram)
     assert wrong.truth["ar1_deviation"] > 0.1

@@ -10,6 +10,7 @@ delta = Omega (eps^2 r^2 / (a b))^(1/3) = 0.5654 r^(2/3), Omega = 2.33811 the fi
 -Ai (Haberman 1979, SIAM J. Appl. Math. 37). One node is the exact mean field when sigma = 0.
 """
 
+import importlib.util
 import json
 
 import numpy as np
@@ -221,13 +222,22 @@ def test_finite_population_jumps_match_the_delayed_mean_field_fold():
     assert loop.hysteresis and np.all(loop.widths > 2 * H_F)
 
 
-def test_replicates_are_reproducible_from_one_seed():
+def test_replicates_are_reproducible_from_one_seed(capsys):
     kwargs = {"rate": 0.1, "population": 300, "replicates": 2, "diagram": None,
               "n_points": 200}
+    """Same seed, same numbers: also from a SeedSequence that has spawned streams before
+    (replicate i is keyed by i, not by the order of spawning), and with a progress bar."""
     a = hysteresis(curie_weiss(), "h", (-0.8, 0.8), seed=5, **kwargs)
-    b = hysteresis(curie_weiss(), "h", (-0.8, 0.8), seed=5, **kwargs)
+    b = hysteresis(curie_weiss(), "h", (-0.8, 0.8), seed=5, progress=True, **kwargs)
     c = hysteresis(curie_weiss(), "h", (-0.8, 0.8), seed=6, **kwargs)
+    used = np.random.SeedSequence(5)
+    used.spawn(3)
+    d = hysteresis(curie_weiss(), "h", (-0.8, 0.8), seed=used, **kwargs)
+    if importlib.util.find_spec("tqdm") is None:  # progress of b: a line per replicate
+        assert capsys.readouterr().err.splitlines() == ["sweep of h at rate 0.1: 50% (1/2)",
+                                                        "sweep of h at rate 0.1: 100% (2/2)"]
     assert a.jumps == b.jumps and np.array_equal(a.values["m"], b.values["m"])
+    assert np.array_equal(a.values["m"], d.values["m"])
     assert not np.array_equal(a.values["m"][0], a.values["m"][1])  # independent replicates
     assert not np.array_equal(a.values["m"], c.values["m"])
     assert a.seed == 5
@@ -248,13 +258,14 @@ def test_no_hysteresis_without_folds():
     assert not loop.hysteresis and loop.width == 0.0 and loop.jumps == []
     spread = np.ptp(loop.values["m"][0][loop.phase != "hold"])
     assert 0 < loop.area <= 2 * r / lam * spread
-    assert "no hysteresis" in repr(loop)
+    assert loop.status == 0 and loop.message == f"No hysteresis: m does not jump."
+    assert "hysteresis  no (width 0)" in loop.summary().splitlines()
 
 
 # ---------------------------------------------------------------------- outputs
-def test_to_dict_is_plain_json_and_the_dataframe_is_long(scan):
+def test_to_dict_is_strict_json_and_the_dataframe_is_long(scan):
     d = scan.to_dict(sweep=True)
-    text = json.dumps(d)
+    text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["hysteresis"] is True
     for jump in d["jumps"]:
         assert {"direction", "param", "from", "to", "size"} <= set(jump)
@@ -278,11 +289,19 @@ def test_plot_overlays_the_continuation(scan):
     assert len(arrows) >= 6  # two stretches per leg, one per jump, plus the LP labels
     with pytest.raises(KeyError, match="no observable"):
         scan.plot("nope")
-    plt.close(ax.figure)
+    # the delay law: both directions' delays, the fit and the slope 2/3 through the slowest
+    ax = scan.plot_delays()
+    assert len(ax.get_lines()) == 4
+    marks = ax.get_lines()[0]
+    np.testing.assert_array_equal(marks.get_xdata(), scan.scaling[0].rates)
+    np.testing.assert_array_equal(marks.get_ydata(), scan.scaling[0].delays)
+    frame = scan.scaling[0].to_dataframe()
+    assert list(frame.columns) == ["rate", "jump", "delay"] and len(frame) == 4
+    plt.close("all")
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"param": "k"}, KeyError, "param: 'k' is not a parameter"),
+    ({"param": "k"}, KeyError, "'k' is not a parameter"),
     ({"interval": (1, -1)}, ValueError, "lo < hi"),
     ({"interval": (0, 0)}, ValueError, "lo < hi"),
     ({"rate": 0}, ValueError, "rate must be a positive number"),
@@ -295,7 +314,8 @@ def test_plot_overlays_the_continuation(scan):
     ({"observables": ["m", "nope"]}, ValueError, "observables: 'nope'"),
     ({"replicates": 3}, ValueError, "replicates: the mean-field limit"),
     ({"replicates": 0, "population": 100}, ValueError, "replicates must be an integer"),
-    ({"window": 1.5}, ValueError, "window must be in"),
+    ({"window": 1.5}, ValueError, r"window must be a number in \(0, 1\)"),
+    ({"progress": "yes"}, TypeError, "progress must be True, False or None"),
     ({"hold": -1.0}, ValueError, "hold must be a positive number"),
     ({"diagram": "yes"}, TypeError, "diagram must be"),
 ])
@@ -310,7 +330,73 @@ def test_bad_arguments_are_refused_naming_the_argument(kwargs, error, match):
         hysteresis(curie_weiss(), args.pop("param"), args.pop("interval"), **args)
 
 
-def test_result_repr_and_type(scan):
-    assert isinstance(scan, HysteresisLoop)
-    text = repr(scan)
-    assert "hysteresis: width=" in text and "DelayScaling('up'" in text
+def test_summary_states_the_loop_its_jumps_and_the_delay_law(scan):
+    """The summary (what the command line prints) agrees with the fields: the verdict, the
+    width, one row per jump and per rate, and the fitted exponents."""
+    assert isinstance(scan, HysteresisLoop) and scan.success and scan.status == 0
+    lines = str(scan).splitlines()
+    assert lines[0] == "swept       h from -1 to 1 and back"
+    assert "hysteresis  yes" in lines and f"width       {scan.width:.6g}" in lines
+    header = lines.index("2 jumps in m:")
+    up, down = (line.split() for line in lines[header + 2:header + 4])
+    assert (up[0], float(up[1])) == ("up", pytest.approx(scan.jumps[0]["param"], abs=1e-5))
+    assert (down[0], float(down[1])) == ("down", pytest.approx(scan.jumps[1]["param"],
+                                                               abs=1e-5))
+    assert "loops at 4 rates:" in lines
+    exponents = [float(line.split()[2]) for line in lines if line.startswith(("  up ",
+                                                                            "  down "))
+                 and len(line.split()) == 5 and "e-" not in line.split()[1]][-2:]
+    assert exponents == pytest.approx([s.exponent for s in scan.scaling], abs=1e-5)
+    assert scan.message.startswith(f"Hysteresis: a loop of width {scan.width:.6g} between "
+                                   f"the up-jump at h = ")
+    assert "2 jumps" in repr(scan) and "hysteresis=True" in repr(scan)
+    assert scan.scaling[0].success and "theory 2/3" in scan.scaling[0].summary()
+
+
+# ---------------------------------------------------------------------- response rules
+def reduced_curie_weiss(J):
+    """The ε → 0 limit m = tanh(J m + h) (beta = 1, sigma = 0) as a Response rule."""
+    return cp.reduce(cp.load("social-choice", beta=1.0, J=J, sigma=0.0))
+
+
+def test_a_response_rule_loop_narrower_than_the_window_is_hysteresis():
+    """J = 1.05: folds at h_f = J m_f - atanh(m_f), m_f = sqrt(1 - 1/J), = 0.0073, so the
+    loop (width 2 h_f plus a level each side) is narrower than the jump window 0.02 of the
+    interval. A response rule follows its branch exactly and moves h in levels of
+    2/999: it jumps at the first level past each fold, and the loop between them is the
+    hysteresis (a result reporting two jumps must not say "no hysteresis")."""
+    m_f = np.sqrt(1 - 1 / 1.05)
+    h_f = 1.05 * m_f - np.arctanh(m_f)
+    levels = -1 + 2 * np.arange(1000) / 999
+    past = levels[np.searchsorted(levels, h_f)]  # the first level above h_f
+    loop = hysteresis(reduced_curie_weiss(1.05), "h", (-1, 1), rate=1e-2, diagram=None)
+    assert loop.window == pytest.approx(0.02) and 2 * past < loop.window
+    assert loop.resolution == pytest.approx(1.5 * 2 / 999)
+    assert [(j["direction"], j["param"]) for j in loop.jumps] == [
+        ("up", pytest.approx(past, abs=1e-12)), ("down", pytest.approx(-past, abs=1e-12))]
+    assert loop.hysteresis and loop.width == pytest.approx(2 * past, abs=1e-12)
+    assert loop.message.startswith("Hysteresis: a loop of width ")
+    assert "hysteresis  yes" in loop.summary().splitlines()
+
+
+def test_a_steep_reversible_response_is_jumps_without_hysteresis():
+    """J = 1: no fold, but m = tanh(m + h) ~ (3 h)^(1/3) is steep enough at h = 0 for the
+    jump criterion on both legs. Each leg crosses the middle at the first level past 0, so
+    the jumps are one level (2/999) apart: below the resolution of 1.5 levels, no loop, and
+    the result says why instead of contradicting its jumps."""
+    loop = hysteresis(reduced_curie_weiss(1.0), "h", (-1, 1), rate=1e-2, diagram=None)
+    (up, down) = loop.jumps
+    assert up["param"] - down["param"] == pytest.approx(2 / 999, abs=1e-12)
+    assert not loop.hysteresis and loop.width == 0.0 and loop.loops == []
+    assert loop.verdict.startswith("No hysteresis: the up-jump at h = ")
+    assert "within the resolution 0.003 of the sweep" in loop.verdict
+    lines = loop.summary().splitlines()
+    assert lines[lines.index("hysteresis  no (width 0)") + 1].strip() == loop.verdict
+
+
+def test_the_default_rate_of_an_instantaneous_response_is_one_level_per_time_unit():
+    """Without macro state a response rule relaxes at once (λ = inf): any rate gives the same
+    path, and the default is one level of n_points per unit time."""
+    loop = hysteresis(reduced_curie_weiss(2.0), "h", (-1, 1), n_points=101, diagram=None)
+    assert loop.relaxation_rate == np.inf and loop.rate == pytest.approx(2 / 100)
+    assert loop.hysteresis and loop.lag == 0.0

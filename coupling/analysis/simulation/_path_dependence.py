@@ -22,15 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._attractors import (_check_fraction, _check_positive, check_observables, describe,
-                          deterministic_groups, metastable_groups, observable_matrix,
-                          run_scale, with_initial)
+from ... import _checks
+from ...results import Result
+from ._endings import (describe, deterministic_groups, metastable_groups, observable_matrix,
+                       run_scale)
+from ._inputs import child_seed, fraction, seed_root
+from ._inputs import observables as check_observables
+from ._text import number_widths, row
 
 HISTORY_KEYS = ("schedule", "initial", "seed")
 
 
 @dataclass
-class PathDependence:
+class PathDependence(Result):
     """Where different histories with the same final parameters end.
 
     Attributes
@@ -47,9 +51,15 @@ class PathDependence:
         Euclidean distances between the end states.
     final_parameters : dict
         The parameter values every history ends with.
+    periods : dict
+        History -> the period of the cycle it ends on (cycles only).
     trajectories : dict
-        History -> its Trajectory.
+        History -> its Trajectory (not in ``to_dict``).
+    status, message : int, str
+        0 (every history ran to ``t_end``) and the verdict.
     """
+
+    _not_serialised = ("trajectories",)
 
     model: str
     histories: tuple
@@ -61,6 +71,8 @@ class PathDependence:
     final_parameters: dict
     periods: dict = field(default_factory=dict)
     trajectories: dict = field(default_factory=dict, repr=False)
+    status: int = 0
+    message: str = ""
 
     @property
     def differs(self):
@@ -88,32 +100,34 @@ class PathDependence:
             out.setdefault(self.outcomes[name], []).append(name)
         return list(out.values())
 
-    def __repr__(self):
-        verdict = (f"outcome differs: {len(self.groups)} attractors" if self.differs else
-                   "same outcome")
-        lines = []
-        for name in self.histories:
-            state = ", ".join(f"{n}={v:.6g}" for n, v in self.end_states[name].items())
-            lines.append(f"  {name!r}: attractor {self.outcomes[name]} ({self.kinds[name]}), "
-                         f"{state}")
-        return (f"PathDependence(model={self.model!r}, {len(self.histories)} histories, "
-                f"{verdict}, max distance {self.max_distance:.4g}:\n" + "\n".join(lines)
-                + ")")
+    def summary(self):
+        """The verdict, the final parameters, and one row per history: its attractor, kind
+        and end state."""
+        final = ", ".join(f"{k}={v:g}" for k, v in self.final_parameters.items())
+        lines = [f"histories   {len(self.histories)}, all ending with "
+                 f"{final or 'the same parameters'}",
+                 f"outcome     {self._verdict()} (largest distance between end states "
+                 f"{self.max_distance:.4g})"]
+        headings = ("history", "attractor", "kind", *self.observables)
+        widths = (max(9, *(len(str(h)) + 2 for h in self.histories)), 11, 13,
+                  *number_widths(self.observables))
+        lines.append(row(headings, widths))
+        for h in self.histories:
+            lines.append(row((h, self.outcomes[h], self.kinds[h],
+                              *(f"{self.end_states[h][n]:.6g}" for n in self.observables)),
+                             widths))
+        return "\n".join(lines)
+
+    def _verdict(self):
+        if self.differs:
+            return f"differs: the histories end in {len(self.groups)} attractors"
+        return "the same: every history ends in one attractor"
 
     def to_dict(self):
-        """Plain Python types (for JSON)."""
-        return {
-            "model": self.model, "histories": list(self.histories),
-            "observables": list(self.observables), "differs": self.differs,
-            "max_distance": self.max_distance,
-            "final_parameters": {k: float(v) for k, v in self.final_parameters.items()},
-            "ends": {name: {"attractor": int(self.outcomes[name]), "kind": self.kinds[name],
-                            "state": {k: float(v) for k, v in self.end_states[name].items()},
-                            "period": (None if self.periods.get(name) is None
-                                       else float(self.periods[name]))}
-                     for name in self.histories},
-            "distances": self.distances.tolist(),
-        }
+        """Strict JSON types (without the trajectories), with ``differs`` and
+        ``max_distance``."""
+        return {**super().to_dict(), "differs": self.differs,
+                "max_distance": self.max_distance}
 
     def to_dataframe(self):
         """One row per history: its attractor, kind and end state."""
@@ -125,21 +139,9 @@ class PathDependence:
 
     def plot(self, observable=None, *, ax=None):
         """The time series of ``observable`` (default: the first) along every history."""
-        from ...plotting import _axes
+        from ...plotting._simulation import plot_path_dependence
 
-        ax = _axes(ax)
-        name = observable or self.observables[0]
-        for i, history in enumerate(self.histories):
-            tr = self.trajectories[history]
-            ax.plot(tr.t, tr[name], color=f"C{self.outcomes[history] % 10}",
-                    ls=("-", "--", ":", "-.")[i % 4],
-                    label=f"{history} (attractor {self.outcomes[history]})")
-        ax.set_xlabel("period" if self.trajectories[self.histories[0]].time == "discrete"
-                      else "time")
-        ax.set_ylabel(name)
-        ax.set_title(f"{self.model}: {name} after {len(self.histories)} histories")
-        ax.legend(loc="best", frameon=False)
-        return ax
+        return plot_path_dependence(self, observable, ax=ax)
 
 
 def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0,
@@ -155,15 +157,16 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
 
         * ``"schedule"``: a parameter path as :func:`~coupling.simulate` takes it,
           ``{name: [(time, value), ...]}``;
-        * ``"initial"``: ``{name: value}`` for macro variables (a number) and the micro
-          state (an ODE state: a number or an array per unit; a choice: an option value,
-          probabilities or an array of option values per unit);
+        * ``"initial"``: the starting state, as the ``initial`` of
+          :func:`~coupling.simulate` takes it: ``{name: value}`` for macro variables (a
+          number) and micro states (a number or one value per unit; a choice: option
+          values for a finite population, choice probabilities for a mean-field one);
         * ``"seed"``: this history's own seed (default: the common ``seed``).
 
         An empty mapping (or None) is the model as declared. Every history must end with
         the same parameter values.
     population : int, "mean-field" or MeanField, optional
-    seed : int, optional
+    seed : int or SeedSequence, optional
         One seed for every history: the same finite population and the same random
         numbers, so that only the history differs. (Stochastic copies driven by common
         random numbers can coalesce; give histories their own ``"seed"`` to compare
@@ -202,17 +205,15 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
 
     if not isinstance(model, Model):
         raise TypeError(f"model must be a cp.Model, got {type(model).__name__}")
-    _check_positive("t_end", t_end)
-    _check_fraction("tail", tail)
-    _check_fraction("depth", depth)
-    _check_positive("tol", tol)
+    _checks.positive(t_end, argument="t_end")
+    fraction(tail, argument="tail")
+    fraction(depth, argument="depth")
+    _checks.positive(tol, argument="tol")
     for key in ("population", "seed", "schedule"):
         if key in options:
             raise ValueError(f"{key}= is an argument of this analysis or of a history, not "
                              f"a simulate option")
     population = model.population if population is None else _check_population(population)
-    if population != model.population:  # initial arrays are checked against it
-        model = model.replace(population=population)
     names = check_observables(model, observables)
     specs = _check_histories(model, histories)
     plans = {h: Schedule(model, spec["schedule"], t_end) for h, spec in specs.items()}
@@ -230,26 +231,27 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
     else:
         labels, ends, kinds, periods = _deterministic_ends(trajectories, names, tail, tol)
     distances = np.sqrt(((ends[:, None, :] - ends[None, :, :]) ** 2).sum(axis=2))
-    return PathDependence(
+    result = PathDependence(
         model=model.name, histories=order, observables=names,
         end_states={h: dict(zip(names, map(float, e))) for h, e in zip(order, ends)},
         outcomes=dict(zip(order, _renumber(labels))), kinds=dict(zip(order, kinds)),
         distances=distances, final_parameters=final,
         periods={h: p for h, p in zip(order, periods) if p is not None},
         trajectories=runs)
+    result.message = f"The outcome {result._verdict()}."
+    return result
 
 
 def _run(model, specs, population, seed, t_end, settings):
     """Simulate every history; all with the common seed unless a history has its own."""
     from ...dynamics._simulate import simulate
 
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    root = seed_root(seed)
     runs = {}
     for h, spec in specs.items():
-        run_seed = (np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key)
-                    if spec["seed"] is None else spec["seed"])
-        runs[h] = simulate(with_initial(model, spec["initial"]), t_end, population=population,
-                           seed=run_seed, schedule=spec["schedule"], **settings)
+        run_seed = child_seed(root) if spec["seed"] is None else spec["seed"]
+        runs[h] = simulate(model, t_end, population=population, seed=run_seed,
+                           initial=spec["initial"], schedule=spec["schedule"], **settings)
     failed = [h for h, run in runs.items() if not run.success]
     if failed:
         raise RuntimeError(f"the runs of histories {failed} failed: {runs[failed[0]].message}")
@@ -279,7 +281,8 @@ def _metastable_ends(trajectories, names, tail, depth):
 
 
 def _check_histories(model, histories):
-    """``{name: {"schedule": ..., "initial": spec}}``, every name and key checked."""
+    """``{name: {"schedule": ..., "seed": ..., "initial": ...}}``, every name and key
+    checked."""
     if not hasattr(histories, "items"):
         raise TypeError(f"histories must be a mapping of names to histories, got "
                         f"{type(histories).__name__}")
@@ -296,35 +299,31 @@ def _check_histories(model, histories):
             raise ValueError(f"history {name!r} has unknown keys {sorted(unknown)}; a history "
                              f"has {list(HISTORY_KEYS)}")
         out[name] = {"schedule": history.get("schedule"), "seed": history.get("seed"),
-                     "initial": _initial_spec(model, name, history.get("initial"))}
+                     "initial": _initial(model, name, history.get("initial"))}
     return out
 
 
-def _initial_spec(model, history, initial):
-    """A history's ``initial`` mapping as the spec ``with_initial`` takes."""
+def _initial(model, history, initial):
+    """A history's ``initial`` mapping for :func:`~coupling.simulate`, its names checked
+    before any history runs (None: the model's own initial state)."""
     if initial is None:
-        return {}
+        return None
     if not hasattr(initial, "items"):
         raise TypeError(f"the initial state of history {history!r} must be a mapping of "
                         f"macro variables and micro states to values, got "
                         f"{type(initial).__name__}")
-    rule = model.micro
-    states = tuple(rule.states)
-    allowed = tuple(model.macro) + states
+    allowed = tuple(model.macro) + tuple(model.micro.states)
     unknown = [n for n in initial if n not in allowed]
     if unknown:
         raise ValueError(f"the initial state of history {history!r} names {unknown}, which "
                          f"are not macro variables or micro states; expected some of "
                          f"{list(allowed)}")
-    macro = {n: v for n, v in initial.items() if n in model.macro}
-    for n, v in macro.items():
+    for n in model.macro:
+        v = initial.get(n, 0.0)
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
             raise ValueError(f"the initial value of macro variable {n!r} in history "
                              f"{history!r} must be a number, got {v!r}")
-    micro = {n: v for n, v in initial.items() if n in states}
-    if rule.kind == "choice":
-        micro = micro.get(rule.state)
-    return {"micro": micro or None, "macro": macro}
+    return dict(initial)
 
 
 def _final_parameters(plans, t_end):
