@@ -12,22 +12,38 @@ finite population of N units or as its mean-field limit.
 """
 
 from ._catalog import catalog, load
-from ._errors import (DeclarationError, IgnoredArgumentWarning, ParameterDomainError,
-                      SimulationError, UnknownNameError)
-from .analysis.simulation._attractors import Attractor, Attractors, attractors
+from ._errors import (
+                      DeclarationError,
+                      IgnoredArgumentWarning,
+                      ParameterDomainError,
+                      SimulationError,
+                      UnknownNameError,
+)
+from .analysis._timescales import (
+                      TimescaleComparison,
+                      TimescaleDiagnostics,
+                      compare_timescales,
+                      timescale_diagnostics,
+)
 from .analysis.bifurcation._continuation import continuation
-from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
-from .analysis.simulation._early_warning import EarlyWarning, ReplicateEarlyWarning, early_warning
-from .analysis.bifurcation._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis.bifurcation._curves import FoldCurve, HopfCurve
+from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis.bifurcation._engine import ContinuationOptions
+from .analysis.bifurcation._equilibria import Equilibria, Equilibrium, equilibria
 from .analysis.bifurcation._fold_curve import fold_curve
 from .analysis.bifurcation._hopf_curve import hopf_curve
-from .analysis.simulation._hysteresis import DelayScaling, HysteresisLoop, RateWarning, hysteresis
-from .analysis.simulation._path_dependence import PathDependence, path_dependence
 from .analysis.regimes._regimes import RegimeBreak, regime_break
-from .analysis._timescales import (TimescaleComparison, TimescaleDiagnostics, compare_timescales,
-                                   timescale_diagnostics)
+from .analysis.simulation._attractor_results import Attractor, Attractors
+from .analysis.simulation._attractors import attractors
+from .analysis.simulation._early_warning import early_warning
+from .analysis.simulation._hysteresis import hysteresis
+from .analysis.simulation._hysteresis_results import (
+                      DelayScaling,
+                      HysteresisLoop,
+                      RateWarning,
+)
+from .analysis.simulation._path_dependence import PathDependence, path_dependence
+from .analysis.simulation._warning_results import EarlyWarning, ReplicateEarlyWarning
 from .dynamics._common import Ramp
 from .dynamics._events import Event
 from .dynamics._simulate import simulate
@@ -35,8 +51,21 @@ from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Unif
 from .model._files import read_model, write_model
 from .model._model import Model
 from .model._reduce import reduce
-from .model._rules import (ODE, Choice, Local, Macro, Map, Mean, MeanField, Response, Share,
-                           Statistic, Step, Variance, logit)
+from .model._rules import (
+                      ODE,
+                      Choice,
+                      Local,
+                      Macro,
+                      Map,
+                      Mean,
+                      MeanField,
+                      Response,
+                      Share,
+                      Statistic,
+                      Step,
+                      Variance,
+                      logit,
+)
 from .results import Trajectory
 
 __version__ = "0.1.0"

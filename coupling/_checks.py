@@ -190,6 +190,14 @@ def positive(value, *, argument):
     return float(value)
 
 
+def fraction(value, *, argument):
+    """A number strictly between 0 and 1."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+            or not 0 < value < 1:
+        raise ValueError(f"{argument} must be a number in (0, 1), got {value!r}")
+    return float(value)
+
+
 def count(value, *, argument, minimum=1):
     """An integer >= ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..._json import jsonable
+from ..._text import counted, number_widths, optional, row
 from ...results import Result
-from ._text import counted, number_widths, optional, row
 
 
 @dataclass

@@ -46,10 +46,11 @@ import numpy as np
 from scipy import stats
 
 from ... import _checks, _progress
+from ..._checks import fraction
 from ._attractor_results import Attractor, Attractors
 from ._endings import deterministic_groups, metastable_groups
-from ._inputs import fraction, progress_option
 from ._inputs import observables as check_observables
+from ._inputs import progress_option
 from ._sampling import Sampler, Streams
 
 

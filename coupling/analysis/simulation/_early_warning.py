@@ -54,11 +54,21 @@ systems and stochastic dynamics", Physica D 240, 1020-1035 (the linearised OU pi
 import numpy as np
 
 from ... import _checks
-from ._inputs import child_seed, fraction, seed_root
+from ..._checks import fraction
+from ._inputs import child_seed, seed_root
 from ._warning_records import DIRECTIONS, records, series
 from ._warning_results import EarlyWarning, ReplicateEarlyWarning
-from ._warning_statistics import (BATCH, INDICATORS, analyse, left_align, p_value,
-                                  quiet, surrogate_tau, trend_rows, window_points)
+from ._warning_statistics import (
+    BATCH,
+    INDICATORS,
+    analyse,
+    left_align,
+    p_value,
+    quiet,
+    surrogate_tau,
+    trend_rows,
+    window_points,
+)
 from ._warning_truth import AR1_SCORES, SCORES, score, truth_row
 
 METHODS = ("phase", "ar1")

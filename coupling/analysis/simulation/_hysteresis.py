@@ -58,7 +58,7 @@ import numpy as np
 from ... import _progress
 from ._delay_scaling import fit_scaling
 from ._hysteresis_inputs import SweepSpec
-from ._hysteresis_results import DelayScaling, HysteresisLoop, RateWarning  # noqa: F401
+from ._hysteresis_results import HysteresisLoop, RateWarning
 from ._jumps import find_jumps, loop_area, mean_ci, pair_loops, summarise
 from ._relaxation import continue_counterpart, decay_rate, jacobian_relaxation
 

@@ -3,7 +3,8 @@
 import numpy as np
 
 from ... import _checks
-from ._inputs import child_seed, fraction, progress_option, seed_root
+from ..._checks import fraction
+from ._inputs import child_seed, progress_option, seed_root
 
 
 class SweepSpec:

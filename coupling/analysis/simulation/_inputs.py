@@ -1,18 +1,8 @@
 """Argument checks shared by the simulation analyses (beyond those of ``coupling._checks``)."""
 
-import numbers
-
 import numpy as np
 
 from ... import _checks
-
-
-def fraction(value, *, argument):
-    """A number strictly between 0 and 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
-            or not 0 < value < 1:
-        raise ValueError(f"{argument} must be a number in (0, 1), got {value!r}")
-    return float(value)
 
 
 def progress_option(value):

@@ -23,12 +23,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ... import _checks
+from ..._checks import fraction
+from ..._text import number_widths, row
 from ...results import Result
-from ._endings import (describe, deterministic_groups, metastable_groups, observable_matrix,
-                       run_scale)
-from ._inputs import child_seed, fraction, seed_root
+from ._endings import (
+    describe,
+    deterministic_groups,
+    metastable_groups,
+    observable_matrix,
+    run_scale,
+)
+from ._inputs import child_seed, seed_root
 from ._inputs import observables as check_observables
-from ._text import number_widths, row
 
 HISTORY_KEYS = ("schedule", "initial", "seed")
 

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._text import counted
 from ...results import Result
-from ._text import counted
 from ._warning_statistics import INDICATORS, quiet
 from ._warning_truth import truth_row
 
