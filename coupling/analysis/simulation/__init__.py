@@ -13,8 +13,7 @@ its results, in modules of their own:
 * ``cp.early_warning``: ``_early_warning``, ``_warning_records`` (inputs, the jump),
   ``_warning_statistics`` (indicators, Kendall's τ, surrogates), ``_warning_truth``
   (scoring against the fold), ``_warning_results``;
-* shared: ``_inputs`` (argument checks beyond ``coupling._checks``, seeds), ``_text``
-  (the summaries' tables).
+* shared: ``_inputs`` (argument checks beyond ``coupling._checks``, seeds).
 
 Their figures are in ``coupling.plotting._simulation``.
 """
