@@ -76,3 +76,31 @@ def test_overflow_falls_back_to_numpy_semantics():
     F = flat_system(system)(u)[0]
     np.testing.assert_allclose(F, system.residual(u), rtol=1e-12, atol=1e-12)
     assert np.all(np.isfinite(F))
+
+
+BARE = cp.Model(name="bare", micro=cp.ODE(rhs={"x": "-x + tanh(2*X_seen)"}, initial={"x": 0.1}),
+                aggregates={"X": "x"}, context={"X_seen": "X"}, population=2)
+
+MAP_MACRO = cp.Model(
+    name="map-macro", parameters={"r": 0.5},
+    micro=cp.Map(rhs={"x": "r*x + y_seen + 0.1*m_seen"}, initial={"x": 0.1}),
+    aggregates={"m": "x"}, context={"y_seen": "y", "m_seen": "m"},
+    macro={"y": cp.Macro("0.5*y + 1 - 0.2*m", 0.0)}, time="discrete", population=2)
+
+CASES.update({"no parameters": (BARE, 2), "map with a macro variable": (MAP_MACRO, 2)})
+
+
+@pytest.mark.parametrize("case", ["ODE units with macro", "map with a macro variable",
+                                  "no parameters"])
+def test_reduced_residual_matches_the_general_one(case):
+    """The written-out self-consistency residual R(s) on a batch of coupling points against
+    the System's, point by point (the same Newton solves: agreement to round-off)."""
+    from coupling.analysis.bifurcation._problem import EquilibriumProblem
+
+    model, population = CASES[case]
+    problem = EquilibriumProblem(model, population, seed=3)
+    assert problem.flat is not None
+    points = np.random.default_rng(1).uniform(-0.5, 0.5, (7, len(problem.coupling_names)))
+    written_out = problem.reduced_residuals(points)
+    general = np.array([problem.reduced_residual(p)[0] for p in points])
+    np.testing.assert_allclose(written_out, general, rtol=1e-10, atol=1e-12)

@@ -5,6 +5,7 @@ import pytest
 from scipy import optimize, sparse
 
 import coupling as cp
+from coupling._linalg import StructuredJacobian
 from coupling.analysis.bifurcation._problem import EquilibriumProblem
 from coupling.analysis.bifurcation._secular import (
     block_eigenvalues,
@@ -13,7 +14,6 @@ from coupling.analysis.bifurcation._secular import (
     polish,
     secular,
 )
-from coupling._linalg import StructuredJacobian
 
 # Values returned are Newton-converged zeros of g (steps below 1e-12 relative) or block
 # eigenvalues; dense eigenvalues of these well-conditioned random matrices carry errors of
@@ -220,3 +220,39 @@ def test_hundred_thousand_units():
     values, n_unstable = leading_eigenvalues(J, 1)
     root = optimize.brentq(lambda z: 1 - rho * np.mean(1 / (a + z)), 0, rho)
     assert n_unstable == 1 and abs(values[0] - root) < 1e-10
+
+
+def test_coupling_below_round_off_leaves_the_blocks_in_the_spectrum():
+    """Identical blocks -10 coupled by a residue of size ~1e-100 (a saturated logit): the
+    coupled eigenvalue is -10 to far below round-off. It used to be sought as a zero of g
+    next to its pole, and the count beyond -10.01 came up one short (ArithmeticError)."""
+    rng = np.random.default_rng(2)
+    n = 400
+    J = StructuredJacobian(np.full((n, 1, 1), -10.0), 1e-100 * rng.standard_normal((n, 2)),
+                           rng.standard_normal((2, n)) / n)
+    values, n_unstable = leading_eigenvalues(J, 6)
+    assert n_unstable == 0
+    np.testing.assert_array_equal(values, np.full(6, -10.0))
+
+
+def test_maps_whose_units_reset_every_period():
+    """Blocks -1 (multiplier 0: a unit's state is reset each period) plus a rank-2 coupling:
+    M - 2 multipliers are 0 to round-off and two are the eigenvalues of the coupling. The
+    verification circle used to be put inside that round-off cluster."""
+    rng = np.random.default_rng(4)
+    n = 400
+    J = StructuredJacobian(np.full((n, 1, 1), -1.0), rng.standard_normal((n, 2)),
+                           0.5 * rng.standard_normal((2, n)) / np.sqrt(n))
+    eig = np.linalg.eigvals(J.toarray())
+    values, n_unstable = leading_eigenvalues(J, 6, discrete=True)
+    assert n_unstable == dense_count(eig, True)
+    top = np.sort(np.abs(eig + 1))[::-1]
+    # the two coupled multipliers to RTOL; the rest are zero multipliers, |μ| < 1e-13
+    np.testing.assert_allclose(np.abs(values[:2] + 1), top[:2], rtol=RTOL)
+    assert np.all(np.abs(values[2:] + 1) < 1e-13)
+
+
+def test_non_finite_jacobians_are_refused_by_name():
+    J = StructuredJacobian(-np.ones((200, 1, 1)), np.full((200, 1), np.nan), np.ones((1, 200)))
+    with pytest.raises(ValueError, match="NaN or infinite entries in its U"):
+        leading_eigenvalues(J)

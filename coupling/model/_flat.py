@@ -70,10 +70,10 @@ class _FlatCode:
         env = {**y, **{sym(n): X[n] for n in system.global_aggregates}}
         for name in system.context_names:
             env[sym(name)] = system.code.context[name].exprs[0].expr.subs(env)
-        F = _micro(system, sym, units, u, env) + _macro(system, env, y)
+        F = _micro(system, sym, units, u, env) + _macro(system, env, list(y.values()))
         read = [X[n] for n in system.global_aggregates]
         J = sp.Matrix(F).jacobian(u)
-        Fp = sp.Matrix(F).jacobian(params)
+        Fp = sp.Matrix(F).jacobian(params) if params else sp.zeros(self.n, 0)
         self.params = tuple(model.parameters)
         self.traits = tuple(model.traits)
         self.M, self.k = M, k
@@ -103,7 +103,7 @@ class _FlatCode:
         k = system.k
         blocks = [sp.diff(micro[i * k + a], u[i * k + b]) for i in range(len(units))
                   for a in range(k) for b in range(k)]
-        consistency = [X[n] - sym(n) for n in read] + _macro(system, env, y)
+        consistency = [X[n] - sym(n) for n in read] + _macro(system, env, list(y))
         self._reduced_sizes = np.cumsum([nm, nm * k])
         inputs = [s.name for s in (*u[:nm], *map(sym, read), *y)] + list(fixed)
         return lambdify(inputs, micro + blocks + consistency)
@@ -259,7 +259,10 @@ def _micro(system, sym, units, u, env):
     return out
 
 
-def _macro(system, env, y):
+def _macro(system, env, state):
+    """The macro residual F_y (flows) or G_y - y (maps), in the symbols of ``env``; ``state``
+    are the symbols that stand for y in it (the flat state's entries in F, the macro names
+    themselves in the reduced residual)."""
     exprs = system.code.macro.exprs if system.macro_names else []
     discrete = system.model.time == "discrete"
-    return [e.expr.subs(env) - (yv if discrete else 0) for e, yv in zip(exprs, y.values())]
+    return [e.expr.subs(env) - (y if discrete else 0) for e, y in zip(exprs, state)]

@@ -50,6 +50,10 @@ MAX_ROUNDS = 200
 MAX_SAMPLES = 200_000
 #: Block eigenvalues closest to a contour whose imaginary parts (angles) seed its samples.
 NEAREST_POLES = 64
+#: Up to this many states a failure of the secular computation falls back on a dense `eig`.
+DENSE_FALLBACK = 3000
+#: Seed of the Arnoldi starting vector (a fixed seed: the same spectrum on every run).
+ARNOLDI_SEED = 20260
 
 
 def block_eigenvalues(J):
@@ -101,14 +105,45 @@ def leading_eigenvalues(J, count=6, *, discrete=False):
     from seeds (see :func:`_seeds`); every value returned is a converged zero of g or a
     staying block eigenvalue. Completeness is verified by the argument principle: the number
     of eigenvalues beyond a level between the count-th candidate and the next one must equal
-    the number of candidates beyond it. Failing that, more seeds, then Arnoldi seeds; raises
-    ArithmeticError if the candidates still do not account for the count.
+    the number of candidates beyond it. Failing that, more seeds, then Arnoldi seeds. If the
+    candidates still do not account for the count, or the contour cannot be resolved (an
+    eigenvalue on it to round-off), a Jacobian of at most DENSE_FALLBACK states is solved
+    densely; a larger one raises ArithmeticError. A Jacobian with NaN or infinite entries
+    raises ValueError.
 
     Returns
     -------
     values : ndarray (count,) complex
     n_unstable : int
     """
+    _check_finite(J)
+    try:
+        return _secular_leading(J, count, discrete)
+    except ArithmeticError:
+        if J.shape[0] > DENSE_FALLBACK:
+            raise
+        return _dense_leading(J, count, discrete)
+
+
+def _check_finite(J):
+    for name, part in (("unit blocks", J.A), ("macro block", J.macro), ("U", J.U),
+                       ("Vt", J.Vt)):
+        if not np.all(np.isfinite(part)):
+            raise ValueError(f"the Jacobian has NaN or infinite entries in its {name} (a "
+                             f"derivative of the model that overflows at this state)")
+
+
+def _dense_leading(J, count, discrete):
+    """The leading eigenvalues and the unstable count from every eigenvalue of J, dense."""
+    eig = np.linalg.eigvals(J.toarray())
+    key = _key(discrete)
+    eig = eig[np.lexsort((-eig.imag, -key(eig)))]
+    scale = max(1.0, float(np.max(np.abs(eig + 1 if discrete else eig), initial=0.0)))
+    level = 1 + BOUNDARY * scale if discrete else BOUNDARY * scale
+    return eig[:count], int(np.sum(key(eig) > level))
+
+
+def _secular_leading(J, count, discrete):
     sec = _Secular(J)
     count = min(count, sec.n)
     n_unstable = _count_beyond(sec, _stability_level(sec, discrete), discrete)
@@ -125,7 +160,8 @@ def leading_eigenvalues(J, count=6, *, discrete=False):
         values = values[np.lexsort((-values.imag, -key(values)))]
         if values.size < count:
             continue
-        level = _level(sec, key(values), count, discrete)
+        level = (_map_level(sec, key(values), count) if discrete
+                 else _level(sec, key(values), count, False))
         beyond = _count_beyond(sec, level, discrete)
         if beyond == np.sum(key(values) > level):
             return values[:count], n_unstable
@@ -185,7 +221,10 @@ class _Secular:
         size = np.zeros(values.size)
         np.add.at(size, inverse, np.linalg.norm(w, axis=1) * np.linalg.norm(z, axis=1))
         u, s, vh = np.linalg.svd(R)
-        s[s <= 1e-11 * size[:, None] + 1e-15 * np.max(size, initial=0.0)] = 0.0
+        # a residue below round-off of the spectral scale moves its pole by less than any
+        # eigenvalue computation resolves (the backward error eps ||J||): the pole stays
+        s[s <= 1e-11 * size[:, None] + 1e-15 * np.max(size, initial=0.0)
+          + np.finfo(float).eps * self.scale] = 0.0
         rank = np.count_nonzero(s, axis=1)
         self.stays = np.repeat(values, mult - rank)
         coupled = rank > 0
@@ -470,7 +509,8 @@ def _fallback_seeds(J, sec, level, beyond, discrete):
     """All eigenvalues of a small J; else Arnoldi (ARPACK) for the `beyond` eigenvalues past
     the level (and a few more), as the largest in modulus of the Cayley transform
     C = I + 2τ (J - (σ+τ)I)⁻¹ (|c| > 1 exactly when Re λ > σ) with O(N) structured solves;
-    for maps, of G = J + I."""
+    for maps, of G = J + I. Arnoldi starts from a seeded normal vector (ARPACK's own start
+    depends on its internal state); when it fails, there are no seeds."""
     from ..._linalg import LowRankSolver
 
     n = sec.n
@@ -487,11 +527,14 @@ def _fallback_seeds(J, sec, level, beyond, discrete):
                                J.macro - shift * np.eye(J.n_macro), J.U, J.Vt)
         op = spla.LinearOperator((n, n), matvec=lambda v: v + 2 * tau * solver.solve(v),
                                  dtype=float)
+    v0 = np.random.default_rng(ARNOLDI_SEED).standard_normal(n)
     try:
         c = spla.eigs(op, k=k, which="LM", return_eigenvectors=False, tol=1e-10,
-                      maxiter=1000)
+                      maxiter=1000, v0=v0)
     except spla.ArpackNoConvergence as partial:
         c = partial.eigenvalues
+    except spla.ArpackError:  # e.g. an invariant subspace exhausted (info -9): no seeds
+        return np.empty(0, complex)
     return c + shift if discrete else shift + 2 * tau / (c - 1)
 
 
@@ -530,3 +573,10 @@ def _level(sec, keys, count, discrete):
         return (v + below[0]) / 2
     gap = 1e-3 * sec.scale
     return max(v - gap, v / 2) if discrete else v - gap
+
+
+def _map_level(sec, keys, count):
+    """The verification level for maps, at least 1e-3 of the scale: a circle |λ + 1| = ρ
+    closer to the multiplier 0 than that would pass through the round-off cluster of
+    multipliers there (units whose state is reset every period)."""
+    return max(_level(sec, keys, count, True), 1e-3 * sec.map_scale)
