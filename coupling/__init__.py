@@ -29,7 +29,8 @@ from .analysis.bifurcation._continuation import continuation
 from .analysis.bifurcation._curves import FoldCurve, HopfCurve
 from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
 from .analysis.bifurcation._engine import ContinuationOptions
-from .analysis.bifurcation._equilibria import Equilibria, Equilibrium, equilibria
+from .analysis.bifurcation._equilibria import (Equilibria, Equilibrium, MultistabilityWarning,
+                                               QuadratureWarning, equilibria)
 from .analysis.bifurcation._fold_curve import fold_curve
 from .analysis.bifurcation._hopf_curve import hopf_curve
 from .analysis.regimes._regimes import RegimeBreak, regime_break
@@ -97,10 +98,12 @@ __all__ = [
     "Mean",
     "MeanField",
     "Model",
+    "MultistabilityWarning",
     "Normal",
     "ODE",
     "ParameterDomainError",
     "PathDependence",
+    "QuadratureWarning",
     "Ramp",
     "RateWarning",
     "RegimeBreak",

@@ -111,14 +111,16 @@ def test_equilibria_json_of_the_curie_weiss_model(capsys):
     found = record["equilibria"]
     assert (record["model"], record["population"]) == ("social-choice", "mean-field")
     assert record["parameters"] == {"beta": 1.0, "J": 2.0, "h": 0.0, "sigma": 0.0}
-    assert [e["state"]["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-6)
+    assert [e["aggregates"]["m"] for e in found] == pytest.approx([-root, 0.0, root], abs=1e-6)
     assert [e["stable"] for e in found] == [True, False, True]
     assert [e["n_unstable"] for e in found] == [0, 1, 0]
     for e in found:
-        assert e["state"]["adopters"] == pytest.approx((1 + e["state"]["m"]) / 2, abs=1e-12)
+        m = e["aggregates"]["m"]
+        assert e["aggregates"]["adopters"] == pytest.approx((1 + m) / 2, abs=1e-12)
         assert e["residual"] < 1e-10
-        re, im = np.array(e["eigenvalues"]).T
-        assert 1 <= re.size <= _commands.LEADING_EIGENVALUES and np.all(np.diff(re) <= 1e-9)
+        re = np.array([value["re"] for value in e["eigenvalues"]])
+        im = np.array([value["im"] for value in e["eigenvalues"]])
+        assert np.all(np.diff(re) <= 1e-9)
         assert (re[0] > 0) == (not e["stable"]) and np.all(im == 0)
 
 
@@ -131,10 +133,11 @@ def test_equilibria_table_for_people(tmp_path, capsys):
     assert cli.main(["equilibria", str(path), "--bound", "m=0.5,1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "population  mean-field" in lines
-    assert lines[3] == "1 equilibrium:"
-    assert lines[4].split() == ["#", "m", "adopters", "stable", "unstable", "leading",
-                                "Re(eig)"]
-    assert lines[5].split()[:5] == ["0", "0.957504", "0.978752", "yes", "0"]
+    table = lines[lines.index("1 equilibrium:") + 1:]
+    assert table[0].split() == ["#", "m", "adopters", "unstable", "leading", "Re(eig)",
+                                "stability"]
+    assert table[1].split()[:4] == ["0", "0.957504", "0.978752", "0"]
+    assert table[1].split()[-1] == "stable"
 
 
 def test_continue_json_folds_of_the_curie_weiss_model(capsys):

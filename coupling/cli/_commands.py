@@ -12,16 +12,12 @@ import coupling as cp
 
 from .. import _checks
 from .._catalog import reduced_form
-from ..analysis.bifurcation._summaries import equilibria_summary
 from . import _types as types
 from ._runner import Command
 from ._types import UsageError, interval
 
 ATTRACTOR_VALUES = 11
 """Default number of parameter values ``attractors --range`` runs at."""
-LEADING_EIGENVALUES = 6
-"""Eigenvalues reported per equilibrium in ``equilibria --json`` (largest real part
-first)."""
 
 
 # --------------------------------------------------------------------------- simulate
@@ -54,19 +50,6 @@ def _bounds(model, args):
 def _equilibria(model, population, args):
     return cp.equilibria(model, bounds=_bounds(model, args), population=population,
                          seed=args.seed)
-
-
-def _equilibria_record(found, args, model):  # until Equilibria has to_dict()
-    """Per equilibrium: its state, stability, count of unstable eigenvalues, the leading
-    eigenvalues as (re, im) rows and the residual."""
-    def record(e):
-        leading = e.eigenvalues[:LEADING_EIGENVALUES]
-        return {"state": {**e.macro, **e.aggregates}, "stable": e.stable,
-                "n_unstable": e.n_unstable,
-                "eigenvalues": np.column_stack((leading.real, leading.imag)),
-                "residual": e.residual}
-
-    return {"equilibria": [record(e) for e in found]}
 
 
 # --------------------------------------------------------------------------- continue
@@ -271,8 +254,7 @@ COMMANDS = (
     Command("simulate", "simulate a catalogue model or a model file", _simulate_arguments,
             _simulate, plot="save a plot of the run to FILE"),
     Command("equilibria", "all equilibria of a model, with their stability",
-            _bound_arguments, _equilibria, record=_equilibria_record,
-            summary=lambda found, args: equilibria_summary(found)),
+            _bound_arguments, _equilibria),
     Command("continue", "continue the equilibria in a parameter: bifurcation diagram",
             _continue_arguments, _continue, plot="save the bifurcation diagram to FILE",
             summary=lambda diagram, args: diagram.summary(args.observable),

@@ -1,42 +1,12 @@
-"""Text summaries of the bifurcation results: equilibria, diagrams, two-parameter curves.
+"""Text summaries of the bifurcation results: diagrams and two-parameter curves (equilibria
+summarise themselves).
 
 Each function returns a few lines for a person (the command line prints them under the
-model, its parameter values and its population): one row per equilibrium, branch, curve or
+model, its parameter values and its population): one row per branch, curve or
 special point, numbers to six significant digits (parameters of special points to twelve).
 """
 
 from ..._text import counted, number_widths, row
-
-
-def equilibria_summary(equilibria):
-    """One row per equilibrium of an :class:`~coupling.Equilibria`: its state, whether it is
-    stable, its count of unstable eigenvalues and the largest real part of an eigenvalue.
-
-    Examples
-    --------
-    >>> import coupling as cp
-    >>> found = cp.equilibria(cp.load("social-choice", J=2.0, sigma=0.0))
-    >>> print(equilibria_summary(found).splitlines()[0])
-    3 equilibria:
-    """
-    if not equilibria:
-        return "no equilibria found in the region searched"
-    names = list(_state(equilibria[0]))
-    headings = ("#", *names, "stable", "unstable", "leading Re(eig)")
-    widths = (3, *number_widths(names), 8, 10, 17)
-    lines = [f"{counted(len(equilibria), 'equilibrium', 'equilibria')}:",
-             row(headings, widths)]
-    for i, e in enumerate(equilibria):
-        state = _state(e)
-        lines.append(row((i, *(f"{state[n]:.6g}" for n in names),
-                          "yes" if e.stable else "no", e.n_unstable,
-                          f"{e.eigenvalues[0].real:.6g}"), widths))
-    return "\n".join(lines)
-
-
-def _state(equilibrium):
-    """The macro variables, then the aggregates, of an equilibrium."""
-    return {**equilibrium.macro, **equilibrium.aggregates}
 
 
 def diagram_summary(diagram, observable=None):
