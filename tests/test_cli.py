@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate, optimize
 
 from coupling import cli
-from coupling.cli import _commands, _demo
+from coupling.cli import _demo
 
 CURIE_WEISS = ["--set", "beta=2", "--set", "J=1", "--set", "sigma=0", "--set", "h=0"]
 BISTABLE = ["--set", "sigma=0", "--set", "J=2"]  # beta = 1: m = tanh(2 m + h)
