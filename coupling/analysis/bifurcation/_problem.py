@@ -186,9 +186,17 @@ class EquilibriumProblem:
             return s.rule_values(None, ctx)
         Z = np.array(self.guess if guess is None else guess, dtype=float)
         identity = np.eye(s.k) if self.discrete else 0.0  # maps: the fixed point of g
+        best, stalled = np.inf, 0
         for _ in range(50):  # Newton, unit by unit (batched k x k solves)
             f = s.rule_values(Z, ctx) - (Z if self.discrete else 0.0)
-            if np.max(np.abs(f)) < 1e-13:
+            norm = np.max(np.abs(f))
+            if norm < 1e-13:
+                break
+            # units with no rest state in this context never converge: stop once Newton
+            # has made no progress for three steps
+            stalled = 0 if norm < 0.9 * best else stalled + 1
+            best = min(best, norm)
+            if stalled >= 3:
                 break
             A, _ = s._rule_jacobians(Z, ctx)
             try:
