@@ -400,6 +400,37 @@ def test_step_function_returning_the_wrong_shape():
     assert (info.value.symbol, info.value.level) == ("x", "micro")
 
 
+@pytest.mark.parametrize("probabilities, shown", [
+    (("0.3", "0.3"), "P(s=-1) = 0.3, P(s=1) = 0.3 (sum 0.6)"),
+    (("1.5", "-0.5"), "P(s=-1) = 1.5, P(s=1) = -0.5 (sum 1)"),
+])
+def test_constant_choice_probabilities_are_checked_at_declaration(probabilities, shown):
+    with pytest.raises(cp.DeclarationError) as info:
+        _choice(micro=cp.Choice("s", options=(-1, 1), probabilities=probabilities))
+    assert (info.value.symbol, info.value.level) == ("s", "micro")
+    assert shown in str(info.value) and "sum to 1" in str(info.value)
+
+
+@pytest.mark.parametrize("population", ["mean-field", 50])
+def test_choice_probabilities_are_checked_when_evaluated(population):
+    """P = (0.5, 0.5 + J/10) reads a parameter, so it is checked when evaluated: with J = 1
+    the first evaluation of a run stops it, naming the values (sum 1.1)."""
+    model = _choice(micro=cp.Choice("s", options=(-1, 1), probabilities=("0.5", "0.5 + J/10")))
+    with pytest.raises(cp.DeclarationError) as info:
+        cp.simulate(model, t_end=1.0, population=population, seed=1)
+    assert (info.value.symbol, info.value.level) == ("s", "micro")
+    assert "P(s=-1) = 0.5, P(s=1) = 0.6 (sum 1.1)" in str(info.value)
+
+
+def test_choice_probabilities_are_checked_by_analyses():
+    model = _choice(micro=cp.Choice("s", options=(-1, 1),
+                                    probabilities=("0.5 - m_seen", "0.5 + 2*m_seen"),
+                                    initial=(0.4, 0.6)))
+    with pytest.raises(cp.DeclarationError, match="sum to 1") as info:
+        cp.equilibria(model)
+    assert (info.value.symbol, info.value.level) == ("s", "micro")
+
+
 # --------------------------------------------------------------------- accepted forms
 def _run(model):
     run = cp.simulate(model, t_end=5.0, method="RK45", rtol=1e-10, atol=1e-12)

@@ -6,18 +6,33 @@ seed; changing a distribution parameter then moves each unit's trait smoothly (c
 numbers), and the mean-field nodes move with the parameters in the same way.
 
 Distribution parameters are numbers or names of model parameters.
+
+The continuous distributions (Normal, LogNormal, Uniform, Beta) also have a cumulative
+distribution function F, written symbolically (:meth:`Distribution.cdf_expression`) so that the
+mean-field limit can integrate a step in the trait exactly, E[H(x - θ)] = F(x), and
+differentiate it (its derivative is the density f); :meth:`Distribution.cdf` and
+:meth:`Distribution.pdf` evaluate them numerically. Discrete and Fixed traits need none: their
+quadrature nodes are their values, so every expectation over them is an exact finite sum.
 """
 
+import functools
 import numbers
 
 import numpy as np
+import sympy as sp
 from scipy import special, stats
 
 from .._errors import DeclarationError, ParameterDomainError
+from ._expressions import BetaCDF, NormCDF, UnitStep, lambdify
 
 
 def _value(arg, params):
     return float(params[arg]) if isinstance(arg, str) else arg
+
+
+def _symbol(arg):
+    """A distribution argument in sympy: its parameter's symbol, or the number."""
+    return sp.Symbol(arg, real=True) if isinstance(arg, str) else sp.Float(arg)
 
 
 class Distribution:
@@ -27,10 +42,39 @@ class Distribution:
     2. ``check(values)``: raise ``ValueError`` when resolved parameter values are invalid;
     3. ``standard(rng, n)``: n standard variates;
     4. ``transform(u, values)``: traits from standard variates;
-    5. ``nodes(n, values)``: mean-field quadrature nodes and weights (summing to 1).
+    5. ``nodes(n, values)``: mean-field quadrature nodes and weights (summing to 1);
+
+    and a continuous distribution also
+
+    6. ``cdf_expression(x, values)`` (a static method): its CDF at the sympy expression x,
+       the values being sympy numbers or parameter symbols; ``ValueError`` where it has none.
     """
 
     args = ()
+
+    @property
+    def has_cdf(self):
+        """Whether the distribution is continuous, with a CDF (a step in it integrates to F)."""
+        return hasattr(self, "cdf_expression")
+
+    def cdf_of(self, x):
+        """F(x), a sympy expression of x and of the parameters the distribution names."""
+        return self.cdf_expression(x, **{a: _symbol(getattr(self, a)) for a in self.args})
+
+    def cdf(self, x, params=None):
+        """The cumulative distribution function F(x) = P(trait <= x), on arrays."""
+        return self._evaluate(x, params, 0)
+
+    def pdf(self, x, params=None):
+        """The density f(x) = F'(x), the derivative of :meth:`cdf`, on arrays."""
+        return self._evaluate(x, params, 1)
+
+    def _evaluate(self, x, params, derivative):
+        values = self.resolve(dict(params or {}))
+        function = _cdf_function(type(self), tuple(values.values()), derivative)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf: F(0) = 0
+            value = function(np.asarray(x, dtype=float))[0]
+        return np.broadcast_to(value, np.shape(x)).copy()
 
     def parameters(self):
         """Model-parameter names the distribution depends on."""
@@ -71,6 +115,14 @@ class Distribution:
                 **{a: _plain(getattr(self, a)) for a in self.args}}
 
 
+@functools.lru_cache(maxsize=256)
+def _cdf_function(cls, values, derivative):
+    """F (or its derivative) of a distribution with numeric arguments, compiled once."""
+    x = sp.Symbol("x", real=True)
+    expr = cls.cdf_expression(x, **{a: sp.Float(v) for a, v in zip(cls.args, values)})
+    return lambdify(["x"], [sp.diff(expr, x) if derivative else expr])
+
+
 def _plain(x):
     return x.tolist() if isinstance(x, np.ndarray) else x
 
@@ -109,6 +161,13 @@ class Normal(Distribution):
         z, w = special.roots_hermitenorm(n)
         return mu + sigma * z, w / w.sum()
 
+    @staticmethod
+    def cdf_expression(x, mu, sigma):
+        r""":math:`F(x) = \Phi((x - \mu)/\sigma)`; a step at μ for σ = 0."""
+        if sigma == 0:
+            return UnitStep(x - mu, sp.S.Half)
+        return NormCDF((x - mu) / sigma)
+
 
 class LogNormal(Normal):
     """LogNormal(mu, sigma): log(a) ~ Normal(mu, sigma). Nodes: Gauss-Hermite in log space."""
@@ -119,6 +178,15 @@ class LogNormal(Normal):
     def nodes(self, n, mu, sigma):
         log_nodes, w = Normal.nodes(Normal(), n, mu, sigma)
         return np.exp(log_nodes), w
+
+    @staticmethod
+    def cdf_expression(x, mu, sigma):
+        r""":math:`F(x) = \Phi((\log x - \mu)/\sigma)` for x > 0 and 0 for x <= 0.
+
+        The logarithm reads max(x, tiny) (tiny the smallest normal float), so that F and its
+        density, 0 at x <= 0, are finite everywhere."""
+        positive = sp.Max(x, sp.Float(np.finfo(float).tiny))
+        return UnitStep(x, sp.S.Zero) * Normal.cdf_expression(sp.log(positive), mu, sigma)
 
 
 class Uniform(Distribution):
@@ -144,6 +212,13 @@ class Uniform(Distribution):
         x, w = special.roots_legendre(n)
         return self.transform((x + 1) / 2, low, high), w / w.sum()
 
+    @staticmethod
+    def cdf_expression(x, low, high):
+        """F(x) = (x - low)/(high - low), clipped to [0, 1]; a step at low if high = low."""
+        if high == low:
+            return UnitStep(x - low, sp.S.Half)
+        return sp.Min(1, sp.Max(0, (x - low) / (high - low)))
+
 
 class Beta(Distribution):
     """Beta(a, b) on [0, 1]. Sampled by inverse CDF; nodes: Gauss-Jacobi."""
@@ -167,6 +242,15 @@ class Beta(Distribution):
     def nodes(self, n, a, b):
         x, w = special.roots_jacobi(n, b - 1, a - 1)
         return (x + 1) / 2, w / w.sum()
+
+    @staticmethod
+    def cdf_expression(x, a, b):
+        """The regularised incomplete beta function I_x(a, b) (scipy.special.betainc), for
+        numeric a and b (its derivatives in a and b have no closed form)."""
+        if not (a.is_number and b.is_number):
+            raise ValueError(f"a Beta CDF needs numeric a and b, got a={a}, b={b}: its "
+                             "derivatives in a and b have no closed form")
+        return BetaCDF(x, a, b)
 
 
 class Discrete(Distribution):

@@ -12,7 +12,7 @@ import scipy.sparse as sparse
 
 from .._errors import DeclarationError, ParameterDomainError
 from . import _distributions
-from ._compiled import CompiledModel, topological
+from ._compiled import CompiledModel, check_probabilities, topological
 from ._expressions import Expression, check_name
 from ._rules import (
     ODE,
@@ -461,6 +461,7 @@ class _Checker:
                       {"micro": "an initial value may depend on traits and parameters only"})
         if isinstance(m.micro, Choice):
             _check_choice_initial(m.micro, m.population)
+            _check_constant_probabilities(m.micro)
 
         agg_hint = {"context": "aggregation sees micro state, traits and parameters only",
                     "macro": "aggregation sees micro state, traits and parameters only"}
@@ -538,6 +539,14 @@ class _Checker:
         if extra:
             raise DeclarationError(f"a noise intensity or shock deviation may read {what} "
                                    f"only; it reads {extra}", symbol=symbol, level=level)
+
+
+def _check_constant_probabilities(rule):
+    """Probabilities that are all numbers are checked at declaration (the others every time
+    they are evaluated)."""
+    exprs = [Expression(p, symbol=rule.state, level="micro") for p in rule.probabilities]
+    if all(e.symbolic and e.expr.is_number for e in exprs):
+        check_probabilities(rule, [float(e.expr) for e in exprs])
 
 
 def _check_choice_initial(rule, population):

@@ -111,7 +111,8 @@ class Choice:
         The option values (at least two, distinct).
     probabilities : sequence
         One probability expression per option (of traits, context and parameters); they must
-        be non-negative and sum to one. :func:`logit` builds them from utilities.
+        be non-negative and sum to one, which is checked at declaration when they are numbers
+        and on every evaluation otherwise. :func:`logit` builds them from utilities.
     initial : float, sequence of probabilities, or array
         An option value every unit starts at; or one initial probability per option; or an
         array of option values, one per unit. Default: every option equally likely.

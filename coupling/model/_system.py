@@ -17,6 +17,12 @@ follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970). A response rule x = 
 written in its relaxation form :math:`\varepsilon \dot x = r - x`, of which it is the ε → 0
 limit: the flat residual and Jacobian below are those of that form (simulation of response
 rules tracks the fixed point itself, see :mod:`coupling.dynamics._response`).
+
+A mean-field population evaluates the model's mean-field code
+(:attr:`~coupling.model._compiled.CompiledModel.mean_field`): steps in a continuous trait are
+integrated exactly through its CDF, and that trait's quadrature dimension collapses to one
+node of weight 1 (its one-point Gauss node), so the node states are expectations over it. A
+finite population evaluates the steps as they are.
 """
 
 import numpy as np
@@ -49,10 +55,10 @@ class System:
 
     def __init__(self, model, population, seed=None, params=None, expected=False):
         self.model = model
-        self.code = model.compiled
         self.rule = model.micro
         self.population = population
         self.mean_field = isinstance(population, MeanField)
+        self.code = model.compiled.mean_field if self.mean_field else model.compiled
         self.seed_sequence = (seed if isinstance(seed, np.random.SeedSequence)
                               else np.random.SeedSequence(seed))
         trait_ss, init_ss, dyn_ss = self.seed_sequence.spawn(3)
@@ -93,6 +99,15 @@ class System:
         self._node_cache = {}
         self._plan = None  # the fast right-hand side, built after the first evaluation
         self.set_parameters(dict(model.parameters) if params is None else params)
+        if self.choice and self.expected:
+            self._check_probabilities()
+
+    def _check_probabilities(self):
+        """Evaluate the choice probabilities once at the initial state: they are checked on
+        every evaluation (:class:`~coupling.model._compiled.Probabilities`), and this one
+        covers the runs and analyses that evaluate them in compiled form only."""
+        Z, y = self.initial_micro(), self.initial_macro()
+        self.rule_values(Z, self.evaluate(y, Z)[2])
 
     # ------------------------------------------------------------------ set-up
     def set_parameters(self, params):
@@ -140,13 +155,15 @@ class System:
             (self._outer if name in self.model.shocks else self._base_env)[name] = value
 
     def _nodes(self, name, dist):
-        """Quadrature nodes of a trait, recomputed only when its parameters change."""
+        """Quadrature nodes of a trait, recomputed only when its parameters change; one node
+        of weight 1 for a trait the mean-field code integrates out."""
         values = dist.resolve(self.params, trait=name)
         key = (name, tuple(v if np.isscalar(v) else id(v) for v in values.values()))
         if key not in self._node_cache:
             if len(self._node_cache) > 64:
                 self._node_cache.clear()
-            self._node_cache[key] = dist.nodes(self.population.nodes, **values)
+            n = 1 if name in self.code.collapsed else self.population.nodes
+            self._node_cache[key] = dist.nodes(n, **values)
         return self._node_cache[key]
 
     @property
