@@ -4,6 +4,9 @@ A model is declared once, as two levels and three edges: micro units with traits
 aggregation up, a context map down, and macro dynamics on a slower timescale. It runs as a
 finite population of N units or as its mean-field limit.
 
+The public names are loaded on first use (PEP 562), so ``import coupling`` and the command
+line start without importing sympy, scipy's solvers or the analyses they do not need.
+
 >>> import coupling as cp
 >>> model = cp.load("social-choice", beta=2.0, J=1.0, h=0.0, sigma=0.0)
 >>> run = cp.simulate(model, t_end=20.0)
@@ -11,131 +14,60 @@ finite population of N units or as its mean-field limit.
 0.957504
 """
 
-from ._catalog import catalog, load
-from ._errors import (
-                      DeclarationError,
-                      IgnoredArgumentWarning,
-                      ParameterDomainError,
-                      SimulationError,
-                      UnknownNameError,
-)
-from .analysis._timescales import (
-                      TimescaleComparison,
-                      TimescaleDiagnostics,
-                      compare_timescales,
-                      timescale_diagnostics,
-)
-from .analysis.bifurcation._continuation import continuation
-from .analysis.bifurcation._curves import FoldCurve, HopfCurve
-from .analysis.bifurcation._diagram import BifurcationDiagram, Branch, SpecialPoint
-from .analysis.bifurcation._engine import ContinuationOptions
-from .analysis.bifurcation._equilibria import (Equilibria, Equilibrium, MultistabilityWarning,
-                                               QuadratureWarning, equilibria)
-from .analysis.bifurcation._fold_curve import fold_curve
-from .analysis.bifurcation._hopf_curve import hopf_curve
-from .analysis.regimes._regimes import RegimeBreak, regime_break
-from .analysis.simulation._attractor_results import Attractor, Attractors
-from .analysis.simulation._attractors import attractors
-from .analysis.simulation._early_warning import early_warning
-from .analysis.simulation._hysteresis import hysteresis
-from .analysis.simulation._hysteresis_results import (
-                      DelayScaling,
-                      HysteresisLoop,
-                      RateWarning,
-)
-from .analysis.simulation._path_dependence import PathDependence, path_dependence
-from .analysis.simulation._warning_results import EarlyWarning, ReplicateEarlyWarning
-from .dynamics._common import Ramp
-from .dynamics._events import Event
-from .dynamics._simulate import simulate
-from .model._distributions import Beta, Discrete, Fixed, LogNormal, Normal, Uniform
-from .model._files import read_model, write_model
-from .model._model import Model
-from .model._reduce import reduce
-from .model._rules import (
-                      ODE,
-                      Choice,
-                      Local,
-                      Macro,
-                      Map,
-                      Mean,
-                      MeanField,
-                      Response,
-                      Share,
-                      Statistic,
-                      Step,
-                      Variance,
-                      logit,
-)
-from .results import Trajectory
+import importlib
+
+from ._errors import (DeclarationError, IgnoredArgumentWarning, ParameterDomainError,
+                      SimulationError, UnknownNameError)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Attractor",
-    "Attractors",
-    "Beta",
-    "BifurcationDiagram",
-    "Branch",
-    "Choice",
-    "ContinuationOptions",
-    "DeclarationError",
-    "DelayScaling",
-    "Discrete",
-    "EarlyWarning",
-    "Equilibria",
-    "Equilibrium",
-    "Event",
-    "Fixed",
-    "FoldCurve",
-    "HopfCurve",
-    "HysteresisLoop",
-    "IgnoredArgumentWarning",
-    "Local",
-    "LogNormal",
-    "Macro",
-    "Map",
-    "Mean",
-    "MeanField",
-    "Model",
-    "MultistabilityWarning",
-    "Normal",
-    "ODE",
-    "ParameterDomainError",
-    "PathDependence",
-    "QuadratureWarning",
-    "Ramp",
-    "RateWarning",
-    "RegimeBreak",
-    "ReplicateEarlyWarning",
-    "Response",
-    "Share",
-    "SimulationError",
-    "SpecialPoint",
-    "Statistic",
-    "Step",
-    "TimescaleComparison",
-    "TimescaleDiagnostics",
-    "Trajectory",
-    "Uniform",
-    "UnknownNameError",
-    "Variance",
-    "attractors",
-    "catalog",
-    "compare_timescales",
-    "continuation",
-    "early_warning",
-    "equilibria",
-    "fold_curve",
-    "hopf_curve",
-    "hysteresis",
-    "load",
-    "logit",
-    "path_dependence",
-    "read_model",
-    "reduce",
-    "regime_break",
-    "simulate",
-    "timescale_diagnostics",
-    "write_model",
-]
+#: module -> the public names it defines
+_PUBLIC = {
+    "._catalog": ("catalog", "load"),
+    ".analysis._timescales": ("TimescaleComparison", "TimescaleDiagnostics",
+                              "compare_timescales", "timescale_diagnostics"),
+    ".analysis.bifurcation._continuation": ("continuation",),
+    ".analysis.bifurcation._curves": ("FoldCurve", "HopfCurve"),
+    ".analysis.bifurcation._diagram": ("BifurcationDiagram", "Branch", "SpecialPoint"),
+    ".analysis.bifurcation._engine": ("ContinuationOptions",),
+    ".analysis.bifurcation._equilibria": ("Equilibria", "Equilibrium", "MultistabilityWarning",
+                                          "QuadratureWarning", "equilibria"),
+    ".analysis.bifurcation._fold_curve": ("fold_curve",),
+    ".analysis.bifurcation._hopf_curve": ("hopf_curve",),
+    ".analysis.regimes._regimes": ("RegimeBreak", "regime_break"),
+    ".analysis.simulation._attractor_results": ("Attractor", "Attractors"),
+    ".analysis.simulation._attractors": ("attractors",),
+    ".analysis.simulation._early_warning": ("early_warning",),
+    ".analysis.simulation._hysteresis": ("hysteresis",),
+    ".analysis.simulation._hysteresis_results": ("DelayScaling", "HysteresisLoop",
+                                                 "RateWarning"),
+    ".analysis.simulation._path_dependence": ("PathDependence", "path_dependence"),
+    ".analysis.simulation._warning_results": ("EarlyWarning", "ReplicateEarlyWarning"),
+    ".dynamics._common": ("Ramp",),
+    ".dynamics._events": ("Event",),
+    ".dynamics._simulate": ("simulate",),
+    ".model._distributions": ("Beta", "Discrete", "Fixed", "LogNormal", "Normal", "Uniform"),
+    ".model._files": ("read_model", "write_model"),
+    ".model._model": ("Model",),
+    ".model._reduce": ("reduce",),
+    ".model._rules": ("ODE", "Choice", "Local", "Macro", "Map", "Mean", "MeanField",
+                      "Response", "Share", "Statistic", "Step", "Variance", "logit"),
+    ".results": ("Trajectory",),
+}
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted([*_WHERE, "DeclarationError", "IgnoredArgumentWarning",
+                  "ParameterDomainError", "SimulationError", "UnknownNameError"])
+
+
+def __getattr__(name):
+    """Import the module that defines a public name on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'coupling' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_WHERE])

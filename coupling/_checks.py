@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 
 from ._errors import DeclarationError, IgnoredArgumentWarning, UnknownNameError
-from .model._rules import MeanField
 
 
 def suggest(name, candidates):
@@ -122,6 +121,8 @@ def population(value, *, argument="population"):
     DeclarationError
         Anything else (level ``"population"``).
     """
+    from .model._rules import MeanField
+
     if isinstance(value, MeanField):
         return value
     if isinstance(value, str) and value == "mean-field":

@@ -134,3 +134,15 @@ def test_no_top_level_models_package(tmp_path):
     origin = result.stdout.strip()
     if origin != "null":  # some unrelated 'models' may be installed; it must not be ours
         assert str(PROJECT_ROOT) not in origin, origin
+
+
+def test_import_loads_no_heavy_dependency():
+    """``import coupling`` (and so the command line's start) imports no solver, symbolic or
+    plotting library: the public names load their modules on first use."""
+    code = ("import sys, json, coupling\n"
+            "heavy = ['sympy', 'scipy', 'matplotlib', 'pandas', 'statsmodels', 'xarray']\n"
+            "print(json.dumps([m for m in heavy if m in sys.modules]))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+    assert cp.Normal(0.0, 1.0).mu == 0.0  # and the names are there when used
