@@ -238,3 +238,17 @@ def test_cdf_reads_parameter_values():
     np.testing.assert_allclose(cp.Normal("m", "s").cdf([0.0, 1.0], {"m": 1.0, "s": 2.0}),
                                stats.norm(1.0, 2.0).cdf([0.0, 1.0]), rtol=1e-15)
     assert not cp.Discrete([0.0, 1.0]).has_cdf and cp.Normal().has_cdf
+
+
+def test_equilibria_of_a_finite_population_with_steps_are_refused():
+    """A finite population evaluates its steps as written, with derivative zero: its
+    stability would be meaningless, so equilibria are refused and say what to do; the
+    mean field of the same model integrates the step and is accepted."""
+    model = cp.Model(micro=cp.Map({"x": "heaviside(seen - theta)"}, initial={"x": 0.0}),
+                     traits={"theta": cp.Normal("mu", "sigma")}, aggregates={"r": "x"},
+                     context={"seen": "r"}, parameters={"mu": 0.25, "sigma": 0.2},
+                     time="discrete")
+    with pytest.raises(cp.DeclarationError, match="differentiable") as error:
+        cp.equilibria(model, population=100, seed=1)
+    assert (error.value.symbol, error.value.level) == ("x", "micro")
+    assert len(cp.equilibria(model)) == 1

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..._errors import DeclarationError, ParameterDomainError
 from ..._linalg import DenseJacobian, StructuredJacobian
+from ...model._expressions import UnitStep
 from ...model._flat import flat_system
 from ...model._system import System
 from ._secular import leading_eigenvalues
@@ -52,6 +53,15 @@ class EquilibriumProblem:
         self.model, self.population, self.seed = model, population, seed
         self._system = System(model, population, seed=seed, params=params, expected=True)
         s = self._system
+        if not s.mean_field and (steps := _steps(s.code)):
+            level, symbol = steps[0]
+            raise DeclarationError(
+                "equilibria and their stability need a differentiable rule, and in a finite "
+                "population this one steps (heaviside, a comparison or where) where its "
+                "derivative is zero: "
+                "give the threshold a continuous trait and use the mean field, which "
+                "integrates the step exactly through the trait's CDF, or use a smooth rule "
+                "(e.g. a logit)", symbol=symbol, level=level)
         self._params, self._stale = dict(s.params), False
         self.flat = flat_system(s)
         self._traits_read = set().union(*(d.parameters() for d in model.traits.values()))
@@ -314,6 +324,16 @@ class EquilibriumProblem:
             return s.macro_rhs(v, X, ctx)
 
         return reduced, y, _schur(s.jacobian(u))
+
+
+def _steps(code):
+    """(level, symbol) of the compiled expressions that hold steps (a finite population
+    evaluates them as written; a mean field integrates those in continuous traits)."""
+    levels = [("micro", code.micro), ("macro", code.macro),
+              *(("aggregates", c) for c in code.aggregates.values() if c is not None),
+              *(("context", c) for c in code.context.values())]
+    return [(level, e.symbol) for level, compiled in levels for e in compiled.exprs
+            if e.symbolic and e.expr.has(UnitStep)]
 
 
 def _count_unstable(values, discrete):
