@@ -16,8 +16,8 @@ line start without importing sympy, scipy's solvers or the analyses they do not 
 
 import importlib
 
-from ._errors import (DeclarationError, IgnoredArgumentWarning, ParameterDomainError,
-                      SimulationError, UnknownNameError)
+from ._errors import (DeclarationError, IgnoredArgumentWarning,  # noqa: F401 (public)
+                      ParameterDomainError, SimulationError, UnknownNameError)
 
 __version__ = "0.1.0"
 

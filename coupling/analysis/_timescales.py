@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _checks
 from .._errors import DeclarationError
 from .._json import jsonable
 from .._linalg import StructuredJacobian
@@ -128,12 +129,11 @@ def timescale_diagnostics(model, state=None, *, population=None, seed=None, time
     >>> f"{d.fast[0].real:.0f}", f"{d.slow[0].real:.3f}", f"{d.ratio:.1e}", d.attracting
     ('-793', '-0.265', '3.3e-04', True)
     """
-    from ..model._model import _check_population
 
     if isinstance(state, Trajectory):
         population = state.population if population is None else population
         seed = state.seed if seed is None else seed
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     problem = EquilibriumProblem(model, population=population, seed=seed)
     u = _flat_state(problem.system, state, time)
     return _diagnose(problem, u, count)
@@ -400,9 +400,8 @@ def compare_timescales(model, eps, *, t_end=50.0, population=None, seed=None, n_
     if model.time == "discrete":
         raise DeclarationError("a discrete-time model has no fast timescale to compare",
                                level="micro")
-    from ..model._model import _check_population
 
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     eps = np.atleast_1d(np.asarray(eps, dtype=float))
     if eps.ndim != 1 or not eps.size or not np.all(eps > 0):
         raise ValueError(f"eps must be one or more positive numbers, got {eps.tolist()}")

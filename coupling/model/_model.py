@@ -10,6 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import scipy.sparse as sparse
 
+from .. import _checks
 from .._errors import DeclarationError, ParameterDomainError
 from . import _distributions
 from ._compiled import CompiledModel, check_probabilities, topological
@@ -128,7 +129,7 @@ class Model:
             {n: as_macro(n, v) for n, v in _items(self.macro, "macro")}))
         setter("policy", tuple(self.policy))
         setter("shocks", MappingProxyType(dict(_items(self.shocks, "shocks"))))
-        setter("population", _check_population(self.population))
+        setter("population", _checks.population(self.population))
         _Checker(self).run()
 
     # ----------------------------------------------------------------- names and levels
@@ -227,23 +228,6 @@ def _check_parameters(parameters):
                                    symbol=str(name), level="parameters")
         out[name] = float(value)
     return out
-
-
-def _check_population(population):
-    if isinstance(population, str):
-        if population != "mean-field":
-            raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
-                                   f"got {population!r}", symbol="N", level="population")
-        return MeanField()
-    if isinstance(population, MeanField):
-        return population
-    if isinstance(population, (bool, np.bool_)) or not isinstance(population, numbers.Integral):
-        raise DeclarationError(f"population must be a unit count N >= 1 or 'mean-field', "
-                               f"got {population!r}", symbol="N", level="population")
-    if population < 1:
-        raise DeclarationError(f"a population needs N >= 1 units, got N = {population}",
-                               symbol="N", level="population")
-    return int(population)
 
 
 def _suggest(name, candidates):

@@ -30,10 +30,17 @@ again, and what no refinement resolves is reported as a ``"missed"`` point with 
 
 import numpy as np
 
+from ... import _checks
 from ..._checks import interval as check_interval
 from ..._checks import parameter as check_parameter
 from ._diagram import BifurcationDiagram, Branch, SpecialPoint
-from ._engine import CORRECTOR_FAILURES, AugmentedProblem, ContinuationOptions, Located, Walker
+from ._engine import (
+    CORRECTOR_FAILURES,
+    AugmentedProblem,
+    ContinuationOptions,
+    Located,
+    Walker,
+)
 from ._equilibria import equilibria
 from ._problem import EquilibriumProblem
 
@@ -81,12 +88,11 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
     >>> [f"{p.param:+.10f}" for p in diagram.folds()]
     ['-0.5328399754', '+0.5328399754']
     """
-    from ...model._model import _check_population
 
     check_parameter(model, param)
     lo, hi = check_interval(interval)
     options = ContinuationOptions.build(options, **settings)
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     if seed is None:  # one population for every equilibrium search and the continuation
         seed = np.random.SeedSequence().entropy
     problem = EquilibriumProblem(model, population, seed)

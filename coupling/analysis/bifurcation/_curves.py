@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from ..._checks import parameter as check_parameter
 from ..._checks import interval as check_interval
+from ..._checks import parameter as check_parameter
 from ..._json import jsonable
 from ...results import Result
 from ._continuation import BranchTracer, EquilibriumBranch, state_weights

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
+from ... import _checks
 from ..._json import jsonable
 from ..._text import counted, number_widths, optional, row
 from ...model._distributions import Discrete, Fixed
@@ -312,11 +313,10 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
     >>> [round(e["m"], 6) for e in found], [e.stable for e in found]
     ([-0.957504, 0.0, 0.957504], [True, False, True])
     """
-    from ...model._model import _check_population
 
     if quadrature not in ("refine", "check", "off"):
         raise ValueError(f"quadrature must be 'refine', 'check' or 'off', got {quadrature!r}")
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     options = {"bounds": bounds, "seed": seed, "grid": grid, "starts": starts, "tol": tol}
     found = _search(model, population, **options)
     if quadrature == "off" or not _has_quadrature(model, population):

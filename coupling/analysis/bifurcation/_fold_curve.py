@@ -21,6 +21,7 @@ the derivative of J(u + t v) v at t = 0, by central differences of the (analytic
 
 import numpy as np
 
+from ... import _checks
 from ._continuation import state_weights
 from ._curves import CurveProblem, FoldCurve, check_box, region_map, starts
 from ._engine import ContinuationOptions, Linearisation, Located, Walker
@@ -61,11 +62,10 @@ def fold_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
     >>> [(p.kind, abs(p.param) < 1e-12, round(p.data["p2"], 12)) for p in curve.special_points]
     [('cusp', True, 1.0)]
     """
-    from ...model._model import _check_population
 
     box, seed = check_box(model, p1, p2, range1, range2, seed)
     options = ContinuationOptions.build(options, **settings)
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     problem = EquilibriumProblem(model, population, seed)
     folds = FoldProblem(problem, (p1, p2))
     walker = Walker(folds, options, box)

@@ -17,6 +17,7 @@ reaches zero the Hopf curve ends, on a Bogdanov–Takens point, reported with th
 
 import numpy as np
 
+from ... import _checks
 from ..._linalg import DenseSolver
 from ._continuation import state_weights
 from ._curves import CurveProblem, HopfCurve, check_box, starts
@@ -58,11 +59,10 @@ def hopf_curve(model, p1, p2, range1, range2, *, population=None, seed=None, bou
     >>> [round(p.data["p2"], 10) for p in curve.special_points]  # eps = k / (b (J b - k))
     [1.6666666667, 1.6666666667]
     """
-    from ...model._model import _check_population
 
     box, seed = check_box(model, p1, p2, range1, range2, seed)
     options = ContinuationOptions.build(options, **settings)
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     problem = EquilibriumProblem(model, population, seed)
     hopf = HopfProblem(problem, (p1, p2))
     if hopf.n > DENSE_LIMIT:

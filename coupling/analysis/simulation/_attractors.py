@@ -141,7 +141,7 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
     [-0.9575, 0.9575]
     """
     from ...dynamics._simulate import simulate
-    from ...model._model import Model, _check_population
+    from ...model._model import Model
     from ...model._rules import MeanField
 
     if not isinstance(model, Model):
@@ -156,7 +156,7 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
         raise ValueError(f"match_distance must be > 0, got {match_distance!r}")
     if not (isinstance(spread, numbers.Real) and 0 <= spread <= 1):
         raise ValueError(f"spread must be a number in [0, 1], got {spread!r}")
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     if spread and isinstance(population, MeanField):
         raise ValueError("spread > 0 jitters individual units and needs a finite "
                          "population=N (mean-field nodes start at one level per sample)")

@@ -14,7 +14,7 @@ class SweepSpec:
     def __init__(self, model, param, interval, *, rate, settle, steps, rates, observables,
                  population, seed, replicates, hold, n_points, window, threshold,
                  confidence, diagram, progress, dt, method, rtol, atol):
-        from ...model._model import Model, _check_population
+        from ...model._model import Model
         from ...model._rules import MeanField
         from ..bifurcation._diagram import BifurcationDiagram
 
@@ -35,7 +35,7 @@ class SweepSpec:
         self.threshold = fraction(threshold, argument="threshold")
         self.confidence = fraction(confidence, argument="confidence")
         self.hold = None if hold is None else _checks.positive(hold, argument="hold")
-        population = model.population if population is None else _check_population(population)
+        population = model.population if population is None else _checks.population(population)
         mean_field = isinstance(population, MeanField)
         stochastic = model.is_stochastic and not mean_field
         if replicates is None:

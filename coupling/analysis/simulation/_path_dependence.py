@@ -206,7 +206,7 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
     (True, -0.9575)
     """
     from ...dynamics._common import Schedule
-    from ...model._model import Model, _check_population
+    from ...model._model import Model
     from ...model._rules import MeanField
 
     if not isinstance(model, Model):
@@ -219,7 +219,7 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
         if key in options:
             raise ValueError(f"{key}= is an argument of this analysis or of a history, not "
                              f"a simulate option")
-    population = model.population if population is None else _check_population(population)
+    population = model.population if population is None else _checks.population(population)
     names = check_observables(model, observables)
     specs = _check_histories(model, histories)
     plans = {h: Schedule(model, spec["schedule"], t_end) for h, spec in specs.items()}
