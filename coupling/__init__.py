@@ -16,8 +16,9 @@ line start without importing sympy, scipy's solvers or the analyses they do not 
 
 import importlib
 
-from ._errors import (DeclarationError, IgnoredArgumentWarning,  # noqa: F401 (public)
-                      ParameterDomainError, SimulationError, UnknownNameError)
+from ._errors import (ArgumentError, DeclarationError,  # noqa: F401 (public)
+                      IgnoredArgumentWarning, ParameterDomainError, SimulationError,
+                      UnknownNameError)
 
 __version__ = "0.1.0"
 
@@ -56,7 +57,7 @@ _PUBLIC = {
 }
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
-__all__ = sorted([*_WHERE, "DeclarationError", "IgnoredArgumentWarning",
+__all__ = sorted([*_WHERE, "ArgumentError", "DeclarationError", "IgnoredArgumentWarning",
                   "ParameterDomainError", "SimulationError", "UnknownNameError"])
 
 

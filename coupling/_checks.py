@@ -14,7 +14,8 @@ import warnings
 
 import numpy as np
 
-from ._errors import DeclarationError, IgnoredArgumentWarning, UnknownNameError
+from ._errors import (ArgumentError, DeclarationError, IgnoredArgumentWarning,
+                      UnknownNameError)
 
 
 def suggest(name, candidates):
@@ -102,10 +103,11 @@ def observables(model, names, *, argument="observables"):
         return available
     names = (names,) if isinstance(names, str) else tuple(names)
     if not names:
-        raise ValueError(f"{argument} must name at least one of {list(available)}")
+        raise ArgumentError(f"{argument} must name at least one of {list(available)}",
+                            argument=argument)
     repeated = sorted({n for n in names if names.count(n) > 1}, key=str)
     if repeated:
-        raise ValueError(f"{argument} names {repeated} more than once")
+        raise ArgumentError(f"{argument} names {repeated} more than once", argument=argument)
     for name in names:
         known(name, available, argument=argument, level="observables",
               what="a macro variable, aggregate or context variable of the model")
@@ -149,8 +151,8 @@ def seed(value, *, argument="seed"):
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
             or value < 0:
-        raise ValueError(f"{argument} must be a non-negative integer or a numpy "
-                         f"SeedSequence, got {value!r}")
+        raise ArgumentError(f"{argument} must be a non-negative integer or a numpy "
+                            f"SeedSequence, got {value!r}", argument=argument)
     return value
 
 
@@ -176,10 +178,12 @@ def interval(value, *, argument="interval"):
     try:
         lo, hi = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise ValueError(f"{argument} must be a pair (lo, hi) of numbers, got {value!r}") \
+        raise ArgumentError(f"{argument} must be a pair (lo, hi) of numbers, got {value!r}",
+                            argument=argument) \
             from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"{argument} must satisfy lo < hi with finite ends, got {value!r}")
+        raise ArgumentError(f"{argument} must satisfy lo < hi with finite ends, got {value!r}",
+                            argument=argument)
     return lo, hi
 
 
@@ -187,7 +191,8 @@ def positive(value, *, argument):
     """A finite number > 0."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
             or not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{argument} must be a positive number, got {value!r}")
+        raise ArgumentError(f"{argument} must be a positive number, got {value!r}",
+                            argument=argument)
     return float(value)
 
 
@@ -195,7 +200,8 @@ def fraction(value, *, argument):
     """A number strictly between 0 and 1."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
             or not 0 < value < 1:
-        raise ValueError(f"{argument} must be a number in (0, 1), got {value!r}")
+        raise ArgumentError(f"{argument} must be a number in (0, 1), got {value!r}",
+                            argument=argument)
     return float(value)
 
 
@@ -203,5 +209,6 @@ def count(value, *, argument, minimum=1):
     """An integer >= ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
             or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{argument} must be an integer >= {minimum}, got {value!r}",
+                            argument=argument)
     return int(value)

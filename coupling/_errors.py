@@ -36,6 +36,20 @@ class SimulationError(RuntimeError):
         self.trajectory = trajectory
 
 
+class ArgumentError(ValueError):
+    """An argument of an analysis or a run is invalid (a range with lo >= hi, a negative
+    count, a malformed seed); the message names the argument.
+
+    Attributes
+    ----------
+    argument : str or None
+    """
+
+    def __init__(self, message, *, argument=None):
+        super().__init__(message)
+        self.argument = argument
+
+
 class UnknownNameError(DeclarationError, KeyError):
     """A name (a parameter, an observable) that the model does not have.
 

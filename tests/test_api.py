@@ -11,6 +11,7 @@ import coupling as cp
 PROJECT_ROOT = Path(cp.__file__).resolve().parent.parent
 
 EXPECTED = [
+    "ArgumentError",
     "Attractor",
     "Attractors",
     "Beta",

@@ -137,3 +137,11 @@ def test_load_still_passes_build_options_and_parameters():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert cp.load("social-choice").parameters["beta"] == 1.0
+
+
+def test_bad_arguments_are_the_library_s_own_error():
+    """A bad argument is an ArgumentError (a ValueError) naming it, so the command line
+    reports it on one line while a bug keeps its traceback."""
+    with pytest.raises(cp.ArgumentError) as error:
+        _checks.interval((1.0, -1.0), argument="range")
+    assert error.value.argument == "range" and isinstance(error.value, ValueError)

@@ -3,13 +3,14 @@
 import os
 import sys
 
-from .._errors import DeclarationError, ParameterDomainError, SimulationError
+from .._errors import ArgumentError, DeclarationError, ParameterDomainError, SimulationError
 from ._parser import build_parser
 from ._types import UsageError
 
-INPUT_ERRORS = (DeclarationError, ParameterDomainError, SimulationError, OSError)
-"""What a command reports on one line and exits 1 for: a bad model, name or parameter
-value (UnknownNameError is a DeclarationError), a failed simulation, a file that cannot be
+INPUT_ERRORS = (ArgumentError, DeclarationError, ParameterDomainError, SimulationError,
+                OSError)
+"""What a command reports on one line and exits 1 for: a bad argument, model, name or
+parameter value (UnknownNameError is a DeclarationError), a failed simulation, a file that cannot be
 read or written. Anything else is a bug and shows its traceback."""
 
 
