@@ -164,7 +164,7 @@ def test_an_unknown_name_is_a_key_error_and_a_declaration_error():
 @pytest.mark.parametrize("population, value, words", [
     ("mean-field", [0.5, 0.6], ["sum to one", "[0.5, 0.6]"]),
     ("mean-field", [1.2, -0.2], ["non-negative"]),
-    ("mean-field", 1, ["choice probabilities", "(2,)"]),
+    ("mean-field", 0.5, ["option values", "choice probabilities"]),
     ("mean-field", np.full((3, 2), 0.5), ["(32, 2)", "(3, 2)"]),
     (10, 0.5, ["option values [-1.0, 1.0]", "0.5"]),
     (10, [1, -1, 0, 1, 1, 1, 1, 1, 1, 1], ["option values", "got 0"]),
@@ -205,3 +205,11 @@ def test_a_non_finite_initial_state_of_the_model_names_the_variable():
     assert "y0" not in message
     # a finite override of the offending state is accepted
     assert cp.simulate(model, 1.0, seed=0, initial={"x": 0.0}).success
+
+
+def test_one_option_value_starts_a_mean_field_choice_on_that_option():
+    """As the Choice declaration's own initial=, an option value puts all of every node's
+    probability on that option."""
+    model = cp.load("social-choice", J=2.0, sigma=0.3)
+    run = cp.simulate(model, t_end=1.0, initial={"s": 1})
+    assert run["m"][0] == 1.0 and run["adopters"][0] == 1.0

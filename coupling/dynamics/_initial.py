@@ -7,9 +7,9 @@ r"""The starting state of a run: the model's initial values, overridden by ``ini
 * a micro state of an ODE, map, step or response rule takes a number (every unit) or an
   array with one value per unit (per quadrature node for a mean-field population);
 * the state of a choice rule takes, for a finite population, an option value (every unit)
-  or one option value per unit; for a mean-field population, choice probabilities: one per
-  option (every node, shape (K,)) or one row per node (shape (M, K)), each row non-negative
-  and summing to one.
+  or one option value per unit; for a mean-field population, an option value (all of every
+  node's probability on it) or choice probabilities: one per option (every node, shape (K,))
+  or one row per node (shape (M, K)), each row non-negative and summing to one.
 
 A name that is not given keeps the model's initial value (drawn from the same stream of
 initial choices as without ``initial``). An equilibrium's micro state must belong to the same
@@ -117,6 +117,11 @@ def _choice_state(system, value):
         return np.broadcast_to(chosen, (system.size,)).astype(float)[:, None]
     probabilities = _numbers(name, value)
     K, M = options.size, system.size
+    if probabilities.ndim == 0:  # one option value: all of every node's probability on it
+        if not np.isin(probabilities, options):
+            raise ValueError(f"initial[{name!r}] takes option values {options.tolist()} or "
+                             f"choice probabilities, got {float(probabilities):g}")
+        probabilities = (options == probabilities).astype(float)
     if probabilities.shape not in ((K,), (M, K)):
         raise ValueError(f"initial[{name!r}] of a mean-field population takes choice "
                          f"probabilities, one per option {options.tolist()}: shape ({K},) "
