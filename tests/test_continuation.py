@@ -256,6 +256,20 @@ def test_fold_curve_starts_on_the_edge_of_a_parameter_domain(population):
     assert all(np.min(points[:, 1]) == 0.0 for points in curve.curves)
 
 
+def test_fold_curve_lands_on_the_edge_of_a_parameter_domain():
+    """From sigma = 0.3 down to the box edge sigma = 0, which is also the edge of the
+    spread's domain (Newton's iterates overstep it): both ends land on sigma = 0 exactly,
+    at the homogeneous folds ±(J m_f - atanh m_f), J = 1.5."""
+    curve = cp.fold_curve(cp.load("social-choice"), "h", "sigma", (-0.6, 0.6), (0.0, 1.2),
+                          shade=False)
+    (points,) = curve.curves
+    m_f = np.sqrt(1 - 1 / 1.5)
+    h_f = 1.5 * m_f - np.arctanh(m_f)
+    assert curve.success and curve.messages == [""]
+    assert points[0, 1] == 0.0 and points[-1, 1] == 0.0
+    assert np.allclose(sorted([points[0, 0], points[-1, 0]]), [-h_f, h_f], atol=1e-10)
+
+
 def test_parameter_outside_its_domain_is_its_own_error():
     """Moving a spread below 0 is a ParameterDomainError naming the parameter (not a
     declaration error), and the parameters keep their values."""

@@ -310,6 +310,8 @@ class Walker:
             if w_new is None:
                 ds /= 2
                 if ds < opts.ds_min:
+                    if self._land_on_edge(points, tau):
+                        return Walk(points)
                     return Walk(points, f"Newton failed at {self.problem.describe(w)} with "
                                         f"the smallest step {opts.ds_min:g}; the curve ends "
                                         f"there", -1)
@@ -355,6 +357,27 @@ class Walker:
                 return "out"
             return (w.size - self.q + i, edge)
         return None
+
+    def _land_on_edge(self, points, tau):
+        """Where the steps shrink to nothing next to an edge of the box (typically the edge
+        of a parameter's domain, such as a spread sigma = 0, which Newton's iterates
+        overstep), land on the edge the curve heads for; False if none is that close."""
+        w = points[-1]["w"]
+        n = w.size - self.q
+        for i, (lo, hi) in enumerate(self.box):
+            heading = tau[n + i]
+            edge = hi if heading > 0 else lo
+            if heading == 0 or abs(edge - w[n + i]) > self.options.ds_max * abs(heading):
+                continue
+            w_new, _ = self.correct(w + (edge - w[n + i]) / heading * tau, tau,
+                                    fixed=(n + i, edge))
+            if w_new is not None:
+                try:
+                    points.append(self._point(w_new, self.tangent(w_new, tau)))
+                except CORRECTOR_FAILURES:
+                    return False
+                return True
+        return False
 
     def _land_on_bounds(self, points, tau, w_out):
         """Append the point where the curve crosses the boundary of the allowed state
