@@ -2,7 +2,6 @@
 and the compiled Jacobians the library builds against central differences; bounds on the
 parser; undefined expressions."""
 
-import time
 
 import numpy as np
 import pytest
@@ -125,12 +124,10 @@ def test_special_functions_in_a_written_out_system():
     ("1e301*x", "constant 1e+301"),
 ])
 def test_huge_powers_and_constants_are_refused_quickly(text, needle):
-    """Bounded before sympy evaluates them: each is refused well within a second (an exact
-    9**387420489 would never finish)."""
-    start = time.perf_counter()
+    """Bounded before sympy evaluates them (an exact 9**387420489 would never finish): the
+    error names the bound that refused each."""
     with pytest.raises(cp.DeclarationError) as info:
         cp.Model(micro=cp.ODE(rhs={"x": text}, initial={"x": 0.0}), aggregates={"m": "x"})
-    assert time.perf_counter() - start < 1.0
     assert (info.value.symbol, info.value.level) == ("x", "micro")
     assert needle in str(info.value)
 
