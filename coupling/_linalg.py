@@ -71,9 +71,6 @@ class StructuredJacobian:
     def n_macro(self):
         return self.macro.shape[0]
 
-    def __rmul__(self, c):
-        return _Scaled(self, c)
-
     def matvec(self, v):
         """J @ v."""
         nm = self.M * self.k
@@ -198,18 +195,6 @@ class DenseJacobian:
         matrix[n:, :n] = rows
         matrix[n:, n:] = corner
         return DenseSolver(matrix)
-
-
-class _Scaled:
-    def __init__(self, jac, c):
-        self.jac, self.c = jac, c
-
-
-class UnitMatrix:
-    """Stands for the identity in ``I - c * J`` expressions, producing a Newton factor."""
-
-    def __sub__(self, scaled):
-        return scaled.jac.newton(scaled.c)
 
 
 class SmallLU:
