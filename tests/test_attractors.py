@@ -327,6 +327,27 @@ def test_a_finite_population_remembers_its_start_while_it_is_metastable():
     assert result.distance("against", "against again") == 0.0
 
 
+def test_a_failed_history_keeps_its_last_state_and_the_others_are_compared():
+    """x' = x^2 - 1: from x = -0.5 a run settles at the stable root -1; from x = 2 it blows
+    up in finite time (t = ln 3 / 2 = 0.55) and fails. The failure is reported with the
+    history named, and the other histories are still compared."""
+    model = cp.Model(micro=cp.ODE({"x": "x**2 - 1"}, initial={"x": 0.0}),
+                     aggregates={"X": "x"}, population=cp.MeanField(nodes=1))
+    result = path_dependence(model, {"low": {"initial": {"x": -0.5}},
+                                     "lower": {"initial": {"x": -0.9}},
+                                     "high": {"initial": {"x": 2.0}}}, t_end=10.0)
+    assert result.status == -1 and not result.success
+    assert "['high']" in result.message and "failed" in result.message
+    assert result.kinds["high"] == "failed" and result.outcomes["high"] is None
+    assert result.outcomes["low"] == result.outcomes["lower"] == 0 and not result.differs
+    assert result.end_states["low"]["X"] == pytest.approx(-1.0, abs=1e-6)
+    assert result.end_states["high"]["X"] > 2.0  # the last recorded state before failing
+    assert np.isnan(result.distance("low", "high"))
+    assert result.max_distance == pytest.approx(0.0, abs=1e-6)
+    assert json.loads(json.dumps(result.to_dict(), allow_nan=False))["outcomes"]["high"] is None
+    assert "high" in result.summary() and not result.trajectories["high"].success
+
+
 # --------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("kwargs, words", [
     (dict(samples=0), "samples"),

@@ -62,7 +62,9 @@ class PathDependence(Result):
     trajectories : dict
         History -> its Trajectory (not in ``to_dict``).
     status, message : int, str
-        0 (every history ran to ``t_end``) and the verdict.
+        0 when every history ran to ``t_end``; -1 when some failed: their end states are
+        their last recorded states, their outcome is None, their kind "failed" and their
+        distances NaN (null in JSON), and the others are compared among themselves.
     """
 
     _not_serialised = ("trajectories",)
@@ -82,13 +84,15 @@ class PathDependence(Result):
 
     @property
     def differs(self):
-        """Whether the histories end in different attractors."""
-        return len(set(self.outcomes.values())) > 1
+        """Whether the histories that ran to the end end in different attractors."""
+        return len(set(self.outcomes.values()) - {None}) > 1
 
     @property
     def max_distance(self):
-        """The largest distance between two histories' end states."""
-        return float(self.distances.max()) if self.distances.size else 0.0
+        """The largest distance between the end states of two histories that ran to the
+        end."""
+        finite = self.distances[np.isfinite(self.distances)]
+        return float(finite.max()) if finite.size else 0.0
 
     def distance(self, a, b):
         """Distance between the end states of histories ``a`` and ``b``."""
@@ -100,9 +104,11 @@ class PathDependence(Result):
 
     @property
     def groups(self):
-        """The histories grouped by the attractor they end in."""
+        """The histories that ran to the end, grouped by the attractor they end in."""
         out = {}
         for name in self.histories:
+            if self.outcomes[name] is None:
+                continue
             out.setdefault(self.outcomes[name], []).append(name)
         return list(out.values())
 
@@ -119,7 +125,8 @@ class PathDependence(Result):
                   *number_widths(self.observables))
         lines.append(row(headings, widths))
         for h in self.histories:
-            lines.append(row((h, self.outcomes[h], self.kinds[h],
+            outcome = "-" if self.outcomes[h] is None else self.outcomes[h]
+            lines.append(row((h, outcome, self.kinds[h],
                               *(f"{self.end_states[h][n]:.6g}" for n in self.observables)),
                              widths))
         return "\n".join(lines)
@@ -231,20 +238,36 @@ def path_dependence(model, histories, *, population=None, seed=None, t_end=100.0
 
     runs = _run(model, specs, population, seed, t_end, {"n_points": 501, **options})
     order = tuple(specs)
-    trajectories = [runs[h] for h in order]
-    if model.is_stochastic and not isinstance(population, MeanField):
+    ran = [h for h in order if runs[h].success]
+    trajectories = [runs[h] for h in ran]
+    if not trajectories:
+        labels, ends, kinds, periods = [], np.empty((0, len(names))), [], []
+    elif model.is_stochastic and not isinstance(population, MeanField):
         labels, ends, kinds, periods = _metastable_ends(trajectories, names, tail, depth)
     else:
         labels, ends, kinds, periods = _deterministic_ends(trajectories, names, tail, tol)
-    distances = np.sqrt(((ends[:, None, :] - ends[None, :, :]) ** 2).sum(axis=2))
+    analysed = dict(zip(ran, zip(_renumber(labels), ends, kinds, periods)))
+    failed = {h: (None, observable_matrix(runs[h], names)[-1], "failed", None)
+              for h in order if h not in analysed}
+    ends = {**analysed, **failed}
+    states = np.array([ends[h][1] for h in order], dtype=float).reshape(len(order), -1)
+    distances = np.sqrt(((states[:, None, :] - states[None, :, :]) ** 2).sum(axis=2))
+    distances[[order.index(h) for h in failed], :] = np.nan
+    distances[:, [order.index(h) for h in failed]] = np.nan
     result = PathDependence(
         model=model.name, histories=order, observables=names,
-        end_states={h: dict(zip(names, map(float, e))) for h, e in zip(order, ends)},
-        outcomes=dict(zip(order, _renumber(labels))), kinds=dict(zip(order, kinds)),
+        end_states={h: dict(zip(names, map(float, ends[h][1]))) for h in order},
+        outcomes={h: ends[h][0] for h in order}, kinds={h: ends[h][2] for h in order},
         distances=distances, final_parameters=final,
-        periods={h: p for h, p in zip(order, periods) if p is not None},
+        periods={h: ends[h][3] for h in order if ends[h][3] is not None},
         trajectories=runs)
     result.message = f"The outcome {result._verdict()}."
+    if failed:
+        first = next(iter(failed))
+        result.status = -1
+        result.message = (f"The runs of histories {list(failed)} failed ({runs[first].message}); "
+                          f"their last states are kept and they are left out of the "
+                          f"comparison. Among the others, the outcome {result._verdict()}.")
     return result
 
 
@@ -258,9 +281,6 @@ def _run(model, specs, population, seed, t_end, settings):
         run_seed = child_seed(root) if spec["seed"] is None else spec["seed"]
         runs[h] = simulate(model, t_end, population=population, seed=run_seed,
                            initial=spec["initial"], schedule=spec["schedule"], **settings)
-    failed = [h for h, run in runs.items() if not run.success]
-    if failed:
-        raise RuntimeError(f"the runs of histories {failed} failed: {runs[failed[0]].message}")
     return runs
 
 
