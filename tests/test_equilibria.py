@@ -290,12 +290,14 @@ def test_a_fixed_node_count_is_checked_and_warned_about():
 
 
 def test_the_sharp_rule_at_256_nodes():
-    """At 256 nodes the outermost nodes (|a| ≈ 3.2) overflow exp in the logit; the search
-    still returns the 3 equilibria (the SVD of NaN residues raised LinAlgError). Measured
-    distance to the converged roots 1.3e-8."""
+    """At 256 nodes the outermost nodes (|a| ≈ 3.2) put β(U_1 - U_0) beyond the range of
+    exp: the search still returns the 3 equilibria (the SVD of NaN residues raised
+    LinAlgError), and their stability (the quotient form of the logit's derivative gave
+    inf/inf there). Measured distance to the converged roots 1.3e-8."""
     model = cp.load("social-choice", **SHARP)
     found = cp.equilibria(model, population=cp.MeanField(nodes=256), quadrature="off")
     np.testing.assert_allclose([e["m"] for e in found], converged_roots(), atol=1e-6)
+    assert [e.n_unstable for e in found] == [0, 1, 0] and found.status == 0
 
 
 def test_a_resolved_quadrature_is_silent():

@@ -77,6 +77,26 @@ def test_logaddexp_derivatives_are_logistic_without_overflow():
     np.testing.assert_array_equal(np.broadcast_to(rows[1], (2,)), [0.0, 0.5])
 
 
+def test_logit_probabilities_and_derivatives_do_not_overflow():
+    """A logit of utility differences far beyond the range of exp (beta (U_j - U_k) = ±1000)
+    gives probabilities 0 and 1 and finite derivatives (sigma(x) sigma(-x) = 0 there), for
+    two options (the logistic form) and three (exp(beta U_k - LSE)); at a tie the
+    derivative of P_1 = sigma(beta (U_1 - U_0)) in U_1 is beta/4."""
+    x = np.array([-1000.0, 0.0, 1000.0])
+    for utilities in (["0", "u"], ["0", "u", "-u"]):
+        probabilities = cp.logit(utilities, intensity=2)
+        codes = [Compiled([Expression(p, symbol="P", level="micro")]) for p in probabilities]
+        values = np.array([np.broadcast_to(c({"u": x / 2})[0], x.shape) for c in codes])
+        slopes = np.array([np.broadcast_to(c.jacobian({"u": x / 2}, ("u",))[0][0], x.shape)
+                           for c in codes])
+        assert np.all(np.isfinite(values)) and np.all(np.isfinite(slopes))
+        np.testing.assert_allclose(values.sum(axis=0), 1.0, rtol=1e-15)
+        assert values[1, 2] == 1.0 and values[1, 0] == 0.0
+    two = Compiled([Expression(cp.logit(["0", "u"], intensity=2)[1], symbol="P",
+                               level="micro")])
+    assert two.jacobian({"u": np.array([0.0])}, ("u",))[0][0] == 0.5
+
+
 def test_steps_have_zero_derivative_and_evaluate_their_tie():
     """A step's derivative is 0 (almost everywhere); at a tie heaviside is 1/2, '>' is 0 and
     '>=' is 1 (sign(0) = 0)."""

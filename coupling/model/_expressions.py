@@ -17,8 +17,8 @@ mean-field limit replaces each step by its exact expectation over a trait
 Every function of the language evaluates on numpy arrays (special functions through
 :mod:`scipy.special`) and has an exact symbolic derivative: ``erf``, ``erfc``,
 ``normcdf(x)`` = Φ(x) (accurate in the lower tail), ``normpdf(x)`` = φ(x),
-``logaddexp(a, b)`` = log(e^a + e^b) and ``softplus(x)`` = log(1 + e^x), both without
-overflow (as :func:`numpy.logaddexp`).
+``logaddexp(a, b)`` = log(e^a + e^b), ``softplus(x)`` = log(1 + e^x) and ``logistic(x)`` =
+1/(1 + e^-x), all three and their derivatives without overflow.
 """
 
 import ast
@@ -85,14 +85,14 @@ class UnitStep(sp.Function):
 class LogAddExp(sp.Function):
     r""":math:`\log(e^a + e^b)`, evaluated as ``numpy.logaddexp`` (no overflow).
 
-    Its derivatives are logistic functions, :math:`\partial_a = 1 / (1 + e^{b - a})`.
+    Its derivatives are logistic functions, :math:`\partial_a = \sigma(a - b)`.
     """
 
     nargs = 2
 
     def fdiff(self, argindex=1):
         a, b = self.args if argindex == 1 else self.args[::-1]
-        return 1 / (1 + sp.exp(b - a))
+        return Logistic(a - b)
 
     def _numpycode(self, printer):
         a, b = (printer._print(v) for v in self.args)
@@ -105,6 +105,29 @@ class LogAddExp(sp.Function):
 
     def _sympystr(self, printer):
         return "logaddexp({}, {})".format(*(printer._print(v) for v in self.args))
+
+
+class Logistic(sp.Function):
+    r"""The logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`, evaluated as
+    ``scipy.special.expit``; its derivative :math:`\sigma(x)\,\sigma(-x)` is a product of
+    two values in [0, 1], so neither overflows however large |x| is (the quotient form
+    :math:`e^{-x}/(1 + e^{-x})^2` gives inf/inf = NaN)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return Logistic(x) * Logistic(-x)
+
+    def _numpycode(self, printer):
+        return f"{printer._module_format('scipy.special.expit')}({printer._print(self.args[0])})"
+
+    def _pythoncode(self, printer):
+        x, exp = printer._print(self.args[0]), printer._module_format("math.exp")
+        return f"(1/(1 + {exp}(-({x}))) if ({x}) >= 0 else {exp}({x})/(1 + {exp}({x})))"
+
+    def _sympystr(self, printer):
+        return f"logistic({printer._print(self.args[0])})"
 
 
 class NormCDF(sp.Function):
@@ -245,7 +268,7 @@ FUNCTIONS = {
     "min": sp.Min,
     "max": sp.Max,
     "heaviside": _step,
-    "logistic": lambda x: 1 / (1 + sp.exp(-x)),
+    "logistic": Logistic,
     "where": _where,
 }
 CONSTANTS = {"pi": sp.pi, "e": sp.E}

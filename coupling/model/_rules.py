@@ -4,6 +4,7 @@ Each is an immutable description; :class:`coupling.Model` checks them all togeth
 whether a name is allowed depends on what the rest of the model declares.
 """
 
+import functools
 import numbers
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -12,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .._errors import DeclarationError
-from ._expressions import to_sympy
+from ._expressions import LogAddExp, Logistic, to_sympy
 
 
 def _frozen(mapping, what):
@@ -179,8 +180,10 @@ class Step:
 def logit(utilities, *, intensity=1):
     r"""Multinomial-logit probabilities from utilities.
 
-    :math:`P_k = e^{\beta U_k} / \sum_j e^{\beta U_j} = 1 / \sum_j e^{\beta (U_j - U_k)}`,
-    written in the second form, which cannot overflow for large utility differences.
+    :math:`P_k = e^{\beta U_k} / \sum_j e^{\beta U_j} = \exp(\beta U_k - \mathrm{LSE}_j\,
+    \beta U_j)`, written with the log-sum-exp (nested ``logaddexp``), and for two options as
+    the logistic function :math:`P_1 = \sigma(\beta (U_1 - U_0))`. Neither the
+    probabilities nor their derivatives overflow, however large the utility differences.
 
     Parameters
     ----------
@@ -191,7 +194,10 @@ def logit(utilities, *, intensity=1):
     """
     beta = to_sympy(intensity, symbol="intensity", level="micro")
     us = [to_sympy(u, symbol="utility", level="micro") for u in utilities]
-    return tuple(1 / sp.Add(*[sp.exp(beta * (uj - uk)) for uj in us]) for uk in us)
+    if len(us) == 2:
+        return Logistic(beta * (us[0] - us[1])), Logistic(beta * (us[1] - us[0]))
+    total = functools.reduce(LogAddExp, [beta * u for u in us])
+    return tuple(sp.exp(beta * u - total) for u in us)
 
 
 # --------------------------------------------------------------------------- aggregates
