@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 #: module -> the public names it defines
 _PUBLIC = {
     "._catalog": ("catalog", "load"),
+    ".analysis._cross_level": ("CrossLevel", "cross_level"),
     ".analysis._timescales": ("TimescaleComparison", "TimescaleDiagnostics",
                               "compare_timescales", "timescale_diagnostics"),
     ".analysis.bifurcation._continuation": ("continuation",),
@@ -42,6 +43,7 @@ _PUBLIC = {
     ".analysis.simulation._hysteresis": ("hysteresis",),
     ".analysis.simulation._hysteresis_results": ("DelayScaling", "HysteresisLoop",
                                                  "RateWarning"),
+    ".analysis.simulation._orbits": ("OrbitDiagram", "orbit_diagram"),
     ".analysis.simulation._path_dependence": ("PathDependence", "path_dependence"),
     ".analysis.simulation._warning_results": ("EarlyWarning", "ReplicateEarlyWarning"),
     ".dynamics._common": ("Ramp",),
@@ -53,6 +55,7 @@ _PUBLIC = {
     ".model._reduce": ("reduce",),
     ".model._rules": ("ODE", "Choice", "Local", "Macro", "Map", "Mean", "MeanField",
                       "Response", "Share", "Statistic", "Step", "Variance", "logit"),
+    ".networks": ("random_graph", "rewire", "ring_lattice", "torus_grid"),
     ".results": ("Trajectory",),
 }
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
