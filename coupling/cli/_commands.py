@@ -250,6 +250,30 @@ def _regime(model, population, args):
                            replicates=args.replicates)
 
 
+# --------------------------------------------------------------------------- cross-level
+def _cross_level_arguments(command):
+    for option, what in (("--outcome", "the outcome y"), ("--covariate", "the covariate x")):
+        command.add_argument(option, required=True, metavar="NAME",
+                             help=f"{what}: a micro state or trait of the model")
+    command.add_argument("--groups", required=True, metavar="NAME",
+                         help="a trait (or micro state) whose values label the groups")
+    command.add_argument("--time", type=types.positive, metavar="T",
+                         help="run to T and analyse the population then (default: the "
+                              "simulator's final time)")
+    command.add_argument("--ecological", choices=("size", "equal"), default="size",
+                         help="weights of the group means: their sizes (default) or one "
+                              "per group")
+
+
+def _cross_level(model, population, args):
+    if not isinstance(population, int):
+        raise UsageError(f"argument --population: cross-level compares units, and the "
+                         f"{population} limit has none; give a unit count N")
+    run = cp.simulate(model, args.time, population=population, seed=args.seed)
+    return cp.cross_level(run, args.covariate, args.groups, outcome=args.outcome,
+                          ecological=args.ecological)
+
+
 COMMANDS = (
     Command("simulate", "simulate a catalogue model or a model file", _simulate_arguments,
             _simulate, plot="save a plot of the run to FILE"),
@@ -285,6 +309,11 @@ COMMANDS = (
                       "breaks (the Lucas critique)",
             _regime_arguments, _regime,
             plot="save the switch, the forecasts and the recursive estimates to FILE",
+            record=lambda result, args, model: {**result.to_dict(), "seed": args.seed}),
+    Command("cross-level", "the slope of an outcome on a covariate among individuals and "
+                           "across group means: sign reversals (the ecological fallacy)",
+            _cross_level_arguments, _cross_level,
+            plot="save the units, the group means and the lines of each level to FILE",
             record=lambda result, args, model: {**result.to_dict(), "seed": args.seed}),
 )
 """The analysis commands, in the order ``coupling --help`` lists them."""
