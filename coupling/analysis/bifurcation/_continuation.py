@@ -201,16 +201,15 @@ class EquilibriumBranch(AugmentedProblem):
     def record(self, w, tau):
         u = self.at(w)
         eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
-        self._visited.append((w[-1], self.problem.coupling_point(u)))
+        self._visited.append((w[-1], u.copy()))
         # the leading values, and at least every unstable one with the next pair
         return {"eig": eig[:max(N_EIGENVALUES, unstable + 2)], "unstable": unstable}
 
     def covered(self, u, p):
-        """Whether (u, p) already lies on a traced branch."""
-        self.problem.set_parameter(self.param, p)
-        x = self.problem.coupling_point(u)
+        """Whether (u, p) already lies on a traced branch: the whole state is compared (the
+        coupling point alone is empty when no level reads an aggregate)."""
         return any(abs(q - p) < 1e-8 * (1 + abs(p)) and
-                   np.all(np.abs(y - x) < 1e-6 * (1 + np.abs(x))) for q, y in self._visited)
+                   np.all(np.abs(v - u) < 1e-6 * (1 + np.abs(u))) for q, v in self._visited)
 
     # -------------------------------------------------------------- special points
     def detect(self, a, b, walker, depth=0):

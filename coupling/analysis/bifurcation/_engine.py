@@ -429,7 +429,12 @@ class Walker:
         value, is reliable: determinants of singular-ish matrices). Returns (w, status)."""
         def at(s):  # near a singular point Newton converges only linearly: allow more steps
             w = self.along(a, s, max_iter=60)
-            return (None, None) if w is None else (sign(w), w)
+            if w is None:
+                return None, None
+            try:
+                return sign(w), w
+            except np.linalg.LinAlgError:  # a determinant exactly 0: the sign changes here
+                return 0.0, w
 
         lo, hi = 0.0, self.chord(a, b)
         s_lo, w = at(lo)
