@@ -20,7 +20,12 @@ from ._noise import Noise
 
 
 class Reviser:
-    """Draws the next micro state of a finite stochastic population."""
+    """Draws the next micro state of a finite stochastic population.
+
+    A unit revises with probability q = 1 - exp(-h/ε) over a step of length h and then draws
+    its choice or takes the step's proposal; a step with ``activation="all"`` returns the
+    whole next state, which is taken as it is.
+    """
 
     def __init__(self, system):
         self.system = system
@@ -33,6 +38,8 @@ class Reviser:
 
     def __call__(self, Z, ctx, h):
         s = self.system
+        if s.rule.kind == "step" and s.rule.activation == "all":
+            return self._step(Z, ctx, h)
         q = -np.expm1(-h / s.eps)
         u = s.rng.random(s.size)
         revise = None if q == 1.0 else u < q

@@ -12,6 +12,7 @@ from types import MappingProxyType
 import numpy as np
 import sympy as sp
 
+from .._checks import suggest
 from .._errors import DeclarationError
 from ._expressions import LogAddExp, Logistic, to_sympy
 
@@ -152,21 +153,51 @@ class Choice:
 
 @dataclass(frozen=True)
 class Step:
-    """A black-box vectorised micro step, for finite populations only.
+    r"""A black-box vectorised micro step, for finite populations only.
 
     ``function(state, traits, context, params, rng, dt)`` receives dicts of arrays (one entry
-    per unit), the model's :class:`numpy.random.Generator` and the step length, and returns a
-    dict with the proposed new value of every state. Units revise at rate 1/ε: a proposal is
-    applied to the units that revise during the step.
+    per unit), the model's :class:`numpy.random.Generator` and the step length h (1 in
+    discrete time), and returns a dict with the new value of every state: an array of one
+    value per unit, or a number for all of them. ``activation`` says who takes it:
+
+    * ``"random"`` (default): units revise at rate 1/ε, each independently with probability
+      :math:`q = 1 - e^{-h/\varepsilon}` over a step of length h; the proposal is applied to
+      the revising units only, the others keep their state.
+    * ``"all"``: the proposal is the whole next state of the population and is applied as
+      it is. The function decides who changes (e.g. which units move to which vacant cells,
+      so that several units change together), drawing from the ``rng`` it is given; ε is
+      not used.
+
+    Parameters
+    ----------
+    function : callable
+        The step, as above.
+    initial : mapping
+        State name -> initial value (a number or one value per unit).
+    activation : {"random", "all"}
+        Who takes the proposal.
+
+    Raises
+    ------
+    DeclarationError
+        ``function`` is not callable, or ``activation`` is not one of the above (level
+        ``"micro"``, with the closest activation).
     """
 
     function: object
     initial: dict = field(default_factory=dict)
+    activation: str = "random"
     kind = "step"
+    ACTIVATIONS = ("random", "all")
 
     def __post_init__(self):
         if not callable(self.function):
             raise DeclarationError("a Step rule needs a callable", level="micro")
+        if not isinstance(self.activation, str) or self.activation not in self.ACTIVATIONS:
+            raise DeclarationError(
+                f"activation must be one of {list(self.ACTIVATIONS)}, got "
+                f"{self.activation!r}{suggest(self.activation, self.ACTIVATIONS)}",
+                symbol="activation", level="micro")
         object.__setattr__(self, "initial", _frozen(self.initial, "Step initial"))
 
     @property
