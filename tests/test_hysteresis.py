@@ -400,3 +400,22 @@ def test_the_default_rate_of_an_instantaneous_response_is_one_level_per_time_uni
     loop = hysteresis(reduced_curie_weiss(2.0), "h", (-1, 1), n_points=101, diagram=None)
     assert loop.relaxation_rate == np.inf and loop.rate == pytest.approx(2 / 100)
     assert loop.hysteresis and loop.lag == 0.0
+
+
+def test_a_given_diagram_supplies_the_relaxation_rate(monkeypatch):
+    """The rate check reads the stable equilibria at the ends of the window from a diagram
+    that reaches them, instead of searching for them again: the same rate, with no
+    equilibrium search. At h = ±1 the Curie–Weiss upper branch relaxes at
+    (1 - beta J (1 - m^2)) / eps."""
+    from coupling.analysis.bifurcation import _equilibria
+
+    diagram = cp.continuation(curie_weiss(), "h", (-1, 1), population=ONE_NODE)
+    calls, original = [], _equilibria.equilibria
+    monkeypatch.setattr(_equilibria, "equilibria",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    loop = hysteresis(curie_weiss(), "h", (-1, 1), rate=1e-2, population=ONE_NODE,
+                      diagram=diagram)
+    m_end = branch(1.0, True)
+    assert loop.relaxation_rate == pytest.approx((1 - BETA * J * (1 - m_end**2)) / EPS,
+                                                 rel=1e-9)
+    assert calls == []

@@ -29,9 +29,17 @@ def continue_counterpart(spec):
 
 
 def jacobian_relaxation(spec):
-    """Slowest relaxation rate of the stable equilibria at lo and hi, or None."""
+    """Slowest relaxation rate of the stable equilibria at lo and hi, or None.
+
+    A given (or computed) continuation that reaches both ends holds these equilibria and
+    their leading eigenvalues on its branches; only without one are they searched again."""
     from ..bifurcation._equilibria import equilibria
 
+    rates = _diagram_ends(spec)
+    if rates is not None:
+        along = _branch_relaxation(spec)
+        rates = [r for r in rates + [along] if r is not None and not np.isnan(r)]
+        return min(rates) if rates else None
     rates = []
     try:
         for end in (spec.lo, spec.hi):
@@ -45,6 +53,24 @@ def jacobian_relaxation(spec):
     along = _branch_relaxation(spec)
     rates = [r for r in rates + [along] if r is not None and not np.isnan(r)]
     return min(rates) if rates else None
+
+
+def _diagram_ends(spec):
+    """The decay rates of the stable branch points at lo and hi of ``spec.diagram``, or None
+    when there is no diagram, the rule is a response (its slow eigenvalues come first), or
+    the branches do not reach both ends."""
+    d = spec.diagram
+    if d is None or spec.response or not d.branches:
+        return None
+    rates, ends = [], set()
+    for b in d.branches:
+        for end in (spec.lo, spec.hi):
+            for i in np.flatnonzero(b.param == end):
+                ends.add(end)
+                if b.stable[i]:
+                    lead = np.asarray(b.eigenvalues)[i, 0]
+                    rates.append(float(-np.log(abs(lead)) if spec.discrete else -lead.real))
+    return rates if ends == {spec.lo, spec.hi} else None
 
 
 def _branch_relaxation(spec):
