@@ -471,3 +471,17 @@ def test_a_branch_ends_where_it_leaves_the_bounds():
     assert "left the bounds" in endemic.message
     assert np.allclose(I, 1 - 1 / endemic.param, atol=1e-8)
     assert all(p.state["I"] >= -1e-8 for p in diagram.special_points)
+
+
+def test_a_start_without_a_tangent_is_reported_as_a_missed_point():
+    """x' = -x^2 - p^2 at (0, 0): the Jacobian and the parameter derivative both vanish, so
+    no branch leaves the start. The diagram says so (a "missed" point at p = 0 and a failed
+    one-point branch) instead of raising."""
+    model = cp.Model(micro=cp.ODE({"x": "-(x - c)**2 - p**2"}, initial={"x": 0.0}),
+                     aggregates={"X": "x"}, context={"c": "0*X"}, parameters={"p": 0.0},
+                     population=cp.MeanField(nodes=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diagram = cp.continuation(model, "p", (0.0, 1.0))
+    (point,) = diagram.special_points
+    assert point.kind == "missed" and point.param == 0.0 and point.interval == (0.0, 0.0)
+    assert diagram.branches[0].status == -1 and "no tangent" in diagram.message

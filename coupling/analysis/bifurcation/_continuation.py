@@ -406,8 +406,8 @@ class BranchTracer:
         try:
             walk = self.walker.trace(w)
         except CORRECTOR_FAILURES as error:  # no tangent at the start itself
-            self.special.append(self._special(Located("missed", w, "guess"), w, w,
-                                              len(self.branches)))
+            self.special.append(self._special(Located("missed", w, "guess"), {"w": w},
+                                              {"w": w}, len(self.branches)))
             self.branches.append(self._store([self.walker._point(w, np.zeros(w.size))],
                                              f"no tangent at the start ({error})", -1))
             return
