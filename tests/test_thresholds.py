@@ -252,3 +252,15 @@ def test_equilibria_of_a_finite_population_with_steps_are_refused():
         cp.equilibria(model, population=100, seed=1)
     assert (error.value.symbol, error.value.level) == ("x", "micro")
     assert len(cp.equilibria(model)) == 1
+
+
+def test_an_exact_threshold_limit_skips_the_quadrature_check(monkeypatch):
+    """A trait read only inside steps is integrated exactly through its CDF: the search
+    runs once, without the node-doubling check a quadrature rule needs."""
+    from coupling.analysis.bifurcation import _equilibria
+
+    searches, original = [], _equilibria._search
+    monkeypatch.setattr(_equilibria, "_search",
+                        lambda *a, **k: searches.append(1) or original(*a, **k))
+    equilibria = cp.equilibria(granovetter(sigma=0.1))
+    assert len(equilibria) == 3 and equilibria.status == 0 and searches == [1]

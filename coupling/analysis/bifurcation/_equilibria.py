@@ -327,9 +327,13 @@ def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, star
 # ---------------------------------------------------------------------- quadrature check
 def _has_quadrature(model, population):
     """Whether a mean field's nodes approximate an expectation: some trait's nodes come from
-    a quadrature rule (a Discrete or Fixed trait's nodes are its values, exactly)."""
-    return isinstance(population, MeanField) and any(
-        not isinstance(d, (Discrete, Fixed)) for d in model.traits.values())
+    a quadrature rule (a Discrete or Fixed trait's nodes are its values, exactly; a trait
+    read only inside steps is integrated exactly through its CDF, on one node)."""
+    if not isinstance(population, MeanField):
+        return False
+    collapsed = model.compiled.mean_field.collapsed
+    return any(not isinstance(d, (Discrete, Fixed)) and name not in collapsed
+               for name, d in model.traits.items())
 
 
 def _signature(found):
