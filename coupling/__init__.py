@@ -49,6 +49,7 @@ _PUBLIC = {
     ".dynamics._common": ("Ramp",),
     ".dynamics._events": ("Event",),
     ".dynamics._simulate": ("simulate",),
+    ".model._arrivals": ("Arrivals",),
     ".model._distributions": ("Beta", "Discrete", "Fixed", "LogNormal", "Normal", "Uniform"),
     ".model._files": ("read_model", "write_model"),
     ".model._model": ("Model",),

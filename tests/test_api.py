@@ -12,6 +12,7 @@ PROJECT_ROOT = Path(cp.__file__).resolve().parent.parent
 
 EXPECTED = [
     "ArgumentError",
+    "Arrivals",
     "Attractor",
     "Attractors",
     "Beta",

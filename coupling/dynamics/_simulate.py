@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _checks
-from .._errors import SimulationError
+from .._errors import ArgumentError, SimulationError
 from ..model._policy import regime_path
 from ..model._system import System
 from ._common import Recorder, Schedule, output_times
@@ -71,7 +71,8 @@ def simulate(model, t_end=None, *, population=None, seed=None, initial=None, sch
     stop_at_equilibrium : float, optional
         Stop once max |du/dt| (continuous; max |dy/dt| for a response rule) or the largest
         change over a period (discrete) falls below this value after the schedule's last
-        change; the status is then 1. Only for deterministic runs without noise.
+        change; the status is then 1. Only for deterministic runs without noise, and not
+        for a growing population (arrivals).
     events : mapping, optional
         Zero crossings to record in a deterministic continuous-time run:
         ``{name: expression}`` or ``{name: cp.Event(expression, direction=..,
@@ -145,6 +146,10 @@ def simulate(model, t_end=None, *, population=None, seed=None, initial=None, sch
     if population != model.population:
         model = model.replace(population=population)
     _checks.seed(seed)
+    if model.arrivals is not None and stop_at_equilibrium is not None:
+        raise ArgumentError("stop_at_equilibrium: a growing population (arrivals) keeps "
+                            "changing its weights until the capacity is reached; give t_end",
+                            argument="stop_at_equilibrium")
     given = _given_options(method=method, rtol=rtol, atol=atol, max_step=max_step, dt=dt,
                            stop_at_equilibrium=stop_at_equilibrium, events=events)
     times = output_times(t_end, t_eval, n_points, discrete)

@@ -13,6 +13,7 @@ import sympy as sp
 
 from .._errors import DeclarationError
 from . import _distributions, _rules
+from ._arrivals import Arrivals
 
 _RULES = {"ode": _rules.ODE, "map": _rules.Map, "response": _rules.Response,
           "choice": _rules.Choice}
@@ -42,6 +43,8 @@ def to_dict(model):
                 micro[part] = {n: _text(v, n, "micro") for n, v in getattr(rule, part).items()}
     aggregates = {}
     for name, agg in model.aggregates.items():
+        if agg.kind == "count":
+            continue  # declared by the arrivals
         if agg.kind == "share":
             aggregates[name] = {"kind": "share", "option": float(agg.option)}
         elif agg.kind == "statistic":
@@ -67,6 +70,7 @@ def to_dict(model):
         "time": model.time,
         "population": population if isinstance(population, int)
         else {"mean-field": population.nodes},
+        **({} if model.arrivals is None else {"arrivals": model.arrivals.to_dict()}),
     }
 
 
@@ -94,6 +98,7 @@ def from_dict(data):
             raise DeclarationError(f"unknown aggregate kind {agg_kind!r}", symbol=name,
                                    level="aggregates")
     population = data.pop("population", "mean-field")
+    arrivals = data.pop("arrivals", None)
     if isinstance(population, dict):
         population = _rules.MeanField(int(population["mean-field"]))
     return Model(
@@ -104,6 +109,7 @@ def from_dict(data):
                for n, m in data.pop("macro", {}).items()},
         policy=tuple(data.pop("policy", ())),
         population=population,
+        arrivals=None if arrivals is None else Arrivals(**arrivals),
         **data)
 
 

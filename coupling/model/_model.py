@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-import scipy.sparse as sparse
+from scipy import sparse
 
 from .. import _checks
 from .._errors import DeclarationError, ParameterDomainError
 from . import _distributions
+from ._arrivals import Arrivals, Count
 from ._compiled import CompiledModel, check_probabilities, topological
 from ._expressions import Expression, check_name
 from ._rules import (
@@ -82,6 +83,10 @@ class Model:
         Discrete time only: aggregate shock name -> standard deviation (an expression of
         parameters). Each is drawn afresh every period, ~ N(0, sd²), and read by the context
         map and the macro dynamics (e.g. a productivity or demand shock).
+    arrivals : Arrivals, optional
+        Discrete time, choice and map rules: a population that grows by arrivals up to the
+        capacity N (see :class:`Arrivals`). Its ``count`` (the number present) becomes an
+        aggregate.
     name, description : str
 
     Raises
@@ -115,6 +120,7 @@ class Model:
     population: object = "mean-field"
     network: object = None
     shocks: dict = field(default_factory=dict)
+    arrivals: object = None
     name: str = "model"
     description: str = ""
 
@@ -122,8 +128,9 @@ class Model:
         setter = functools.partial(object.__setattr__, self)
         setter("parameters", MappingProxyType(_check_parameters(self.parameters)))
         setter("traits", MappingProxyType(dict(self.traits or {})))
-        setter("aggregates", MappingProxyType(
-            {n: as_aggregate(n, v) for n, v in _items(self.aggregates, "aggregates")}))
+        setter("aggregates", MappingProxyType(_with_count(
+            {n: as_aggregate(n, v) for n, v in _items(self.aggregates, "aggregates")},
+            self.arrivals)))
         setter("context", MappingProxyType(dict(_items(self.context, "context"))))
         setter("macro", MappingProxyType(
             {n: as_macro(n, v) for n, v in _items(self.macro, "macro")}))
@@ -194,7 +201,8 @@ class Model:
         timescale or the network change.
         """
         new = dataclasses.replace(self, **changes)
-        structural = {"micro", "aggregates", "context", "macro", "traits", "time", "shocks"}
+        structural = {"micro", "aggregates", "context", "macro", "traits", "time", "shocks",
+                      "arrivals"}
         if not structural & set(changes) and set(new.parameters) == set(self.parameters):
             new.__dict__["compiled"] = self.compiled
         return new
@@ -213,6 +221,21 @@ def _items(mapping, level):
         raise DeclarationError(f"expected a mapping of names to declarations, got "
                                f"{type(mapping).__name__}", level=level)
     return list(mapping.items())
+
+
+def _with_count(aggregates, arrivals):
+    """The aggregates with the count of present units that ``arrivals`` declares (a count
+    left from an earlier declaration, e.g. through :meth:`Model.replace`, is dropped)."""
+    name = arrivals.count if isinstance(arrivals, Arrivals) else None
+    kept = {n: a for n, a in aggregates.items() if not (isinstance(a, Count) and n != name)}
+    if name is None:  # no arrivals, or a malformed declaration (refused by the checks)
+        return kept
+    if name in kept and not isinstance(kept[name], Count):
+        raise DeclarationError(f"'{name}' is declared as an aggregate and as the count of "
+                               "present units of the arrivals; rename one of them",
+                               symbol=name, level="arrivals")
+    kept[name] = Count()
+    return kept
 
 
 def _check_parameters(parameters):
@@ -243,6 +266,7 @@ class _Checker:
 
     def run(self):
         self.check_rule()
+        self.check_arrivals()
         self.check_names()
         self.check_parameters_use()
         self.check_traits()
@@ -272,6 +296,40 @@ class _Checker:
         if not m.aggregates:
             raise DeclarationError("declare at least one aggregate: the macro world sees the "
                                    "units only through aggregates", level="aggregates")
+
+    def check_arrivals(self):
+        """A growing population: discrete time, a choice or map rule, no network, at most N
+        units present at the start, and a mean-field limit only for a choice rule."""
+        m = self.m
+        arrivals = m.arrivals
+        if arrivals is None:
+            return
+        if not isinstance(arrivals, Arrivals):
+            raise DeclarationError(f"arrivals must be a cp.Arrivals declaration, got "
+                                   f"{type(arrivals).__name__}", symbol="arrivals",
+                                   level="arrivals")
+        if m.time != "discrete":
+            raise DeclarationError("arrivals come per period: declare time='discrete' (a "
+                                   "continuous-time model has no periods to arrive in)",
+                                   symbol="arrivals", level="arrivals")
+        if m.micro.kind not in ("choice", "map"):
+            raise DeclarationError(f"arriving units take their state from a cp.Choice or a "
+                                   f"cp.Map rule, not from a {m.micro.kind} rule",
+                                   symbol="arrivals", level="arrivals")
+        if m.network is not None:
+            raise DeclarationError("a network links all N units from the start; arrivals "
+                                   "need a population without a network",
+                                   symbol="arrivals", level="arrivals")
+        if isinstance(m.population, MeanField):
+            if m.micro.kind != "choice":
+                raise DeclarationError(
+                    "the mean-field limit with arrivals averages the choice probabilities of "
+                    "the cohorts at each node; a Map's cohorts differ in state: give a finite "
+                    "population=N", symbol="arrivals", level="arrivals")
+        elif arrivals.initial > m.population:
+            raise DeclarationError(f"Arrivals(initial={arrivals.initial}) exceeds the "
+                                   f"capacity, the population N = {m.population}",
+                                   symbol="arrivals", level="arrivals")
 
     def check_names(self):
         seen = {}

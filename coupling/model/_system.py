@@ -23,6 +23,12 @@ A mean-field population evaluates the model's mean-field code
 integrated exactly through its CDF, and that trait's quadrature dimension collapses to one
 node of weight 1 (its one-point Gauss node), so the node states are expectations over it. A
 finite population evaluates the steps as they are.
+
+A population that grows by arrivals (:mod:`coupling.model._arrivals`) has
+:attr:`System.present` units: in a finite population the first ``present`` in index order,
+with weights 1/present (0 for the units still to come); in the mean-field limit the nodes
+keep their quadrature weights and hold the mean state of the present cohorts. The count is
+the value of the model's :class:`~coupling.model._arrivals.Count` aggregate.
 """
 
 import numpy as np
@@ -30,6 +36,7 @@ import sympy as sp
 from scipy import sparse
 
 from .._errors import DeclarationError, ParameterDomainError
+from ._arrivals import Count
 from ._compiled import bare
 from ._rules import Choice, Local, Mean, MeanField, Share, Statistic, Variance
 
@@ -50,7 +57,8 @@ class System:
         For a finite population with a choice rule: follow each unit's choice probabilities
         (the expected-choice ODE of the sampled units, as in the mean-field limit) instead
         of its realised choice. Equilibria and continuation of finite choice populations
-        work on this deterministic system.
+        work on this deterministic system; refused for a growing population, which has no
+        fixed points (so are :meth:`step`, :meth:`residual` and :meth:`jacobian`).
     """
 
     def __init__(self, model, population, seed=None, params=None, expected=False):
@@ -76,6 +84,12 @@ class System:
         self.response = self.rule.kind == "response"
         # micro residual (r - x)/eps: choice probabilities and responses relax to their rule
         self.relaxed = self.choice or self.response
+        self.arrivals = model.arrivals
+        self.capacity = None if self.mean_field else population
+        self.present = (self.arrivals.present(0, self.capacity) if self.arrivals
+                        else None if self.mean_field else population)
+        if expected:  # the deterministic system of equilibria and continuation
+            self._refuse_arrivals()
         for name, agg in model.aggregates.items():
             if isinstance(agg, Statistic) and self.mean_field:
                 raise DeclarationError("a Statistic is computed from the units of a finite "
@@ -139,13 +153,36 @@ class System:
         else:
             self.traits = {n: d.transform(self._standard[n], **d.resolve(self.params, trait=n))
                            for n, d in traits.items()}
-            self.weights = np.full(self.population, 1.0 / self.population)
+            self.weights = self._present_weights()
         self.size = self.weights.size
         # shocks are 0 until a run draws them (see coupling.dynamics._noise)
         self._base_env = {**self.params, **self.traits,
                           **{n: np.zeros(self.size) for n in getattr(self.rule, "shocks", {})}}
         self._outer = {**self.params, **{n: 0.0 for n in self.model.shocks}}
         self._choice_values = None
+
+    def _present_weights(self):
+        """Finite population: 1/n on the n present units (the first n), 0 on the rest."""
+        weights = np.zeros(self.population)
+        weights[:self.present] = 1.0 / max(self.present, 1)
+        return weights
+
+    def set_present(self, t):
+        """The units present in period t of a growing population (see
+        :class:`~coupling.model._arrivals.Arrivals`); returns their number."""
+        n = self.arrivals.present(t, self.capacity)
+        if n != self.present:
+            self.present = n
+            if not self.mean_field:
+                self.weights = self._present_weights()
+        return n
+
+    def _refuse_arrivals(self):
+        if self.arrivals is not None:
+            raise DeclarationError("a growing population is not autonomous (the weight of "
+                                   "each arrival shrinks as 1/n): it has no fixed points or "
+                                   "branches to find; analyse it with cp.simulate",
+                                   symbol="arrivals", level="arrivals")
 
     def set_shocks(self, values):
         """This period's shocks: idiosyncratic ones (arrays over the units), read by the
@@ -229,13 +266,20 @@ class System:
         X = np.empty(len(self.global_aggregates))
         local = {}
         w = self.weights
+        n = self.present  # all units (N or the nodes), or those arrived so far
         mf_choice = self.expected  # probabilities per unit or node
         env = None if mf_choice else self.micro_env(Z)
         for name in self.aggregate_names:
             agg = self.model.aggregates[name]
+            if isinstance(agg, Count):
+                X[self.global_aggregates.index(name)] = n
+                continue
+            if n == 0:  # nobody has arrived yet
+                X[self.global_aggregates.index(name)] = 0.0
+                continue
             if isinstance(agg, Share) and not mf_choice:
                 X[self.global_aggregates.index(name)] = (
-                    np.count_nonzero(Z[:, 0] == agg.option) / self.size)
+                    np.count_nonzero(Z[:n, 0] == agg.option) / n)
                 continue
             if isinstance(agg, Share):
                 values = Z[:, self.rule.options.index(float(agg.option))]
@@ -260,7 +304,7 @@ class System:
                 X[self.global_aggregates.index(name)] = w @ (values - mean) ** 2
             else:
                 X[self.global_aggregates.index(name)] = (
-                    w @ values if self.mean_field else np.add.reduce(values) / self.size)
+                    w @ values if self.mean_field else np.add.reduce(values[:n]) / n)
         return X, local
 
     def context(self, y, X, local):
@@ -334,8 +378,9 @@ class System:
         r"""One period of a deterministic discrete-time model: u_{t+1} = G(u_t).
 
         Map units move to g(x, θ, c); choice probabilities to p + q (P(c) - p); responses
-        to r(θ, c).
+        to r(θ, c). Refused for a growing population (not a map of its state alone).
         """
+        self._refuse_arrivals()
         Z, y = self.unpack(u)
         X, _, ctx = self.evaluate(y, Z)
         values = self.rule_values(Z, ctx)
@@ -459,6 +504,7 @@ class System:
         """
         from .._linalg import StructuredJacobian
 
+        self._refuse_arrivals()
         Z, y = self.unpack(u)
         M, k = self.size, self.k
         X, local, ctx = self.evaluate(y, Z)
@@ -540,7 +586,7 @@ class _FastRHS:
     def build(cls, system):
         """The plan for ``system``, or None where the general path is needed."""
         code, model = system.code, system.model
-        if system.choice or system.local_aggregates or model.has_noise:
+        if system.choice or system.local_aggregates or model.has_noise or model.arrivals:
             return None
         parts = [code.micro, code.macro, *code.context.values(), *code.aggregates.values()]
         if any(c is None or not c.symbolic for c in parts):
