@@ -137,13 +137,14 @@ def check_probabilities(rule, values):
         shown = ", ".join(f"P({rule.state}={o:g}) = {p:.6g}" for o, p in zip(rule.options, at))
         where = f"at unit {unit} " if stacked.shape[1] > 1 else ""
         raise DeclarationError(
-            f"the choice probabilities must be >= 0 and sum to 1; {where}they are {shown} (sum {at.sum():.6g}). Build them with cp.logit(utilities), or "
+            f"the choice probabilities must be >= 0 and sum to 1; {where}they are {shown} "
+            f"(sum {at.sum():.6g}). Build them with cp.logit(utilities), or "
             "make the last one 1 minus the others", symbol=rule.state, level="micro")
 
 
 class Probabilities(Compiled):
     """The K choice probabilities of a choice rule, checked on every evaluation
-    (:func:`check_probabilities`)."""
+    (:func:`check_probabilities`) except :meth:`unchecked` ones."""
 
     def __init__(self, exprs, rule):
         super().__init__(exprs)
@@ -153,6 +154,14 @@ class Probabilities(Compiled):
         values = super().__call__(env)
         check_probabilities(self.rule, values)
         return values
+
+    def unchecked(self, env):
+        """The K values without the check, for the smooth mean-field dynamics of the shares
+        and its equilibria: solver iterates and Runge–Kutta stages leave the simplex by
+        rounding, and probabilities built from the shares (an imitation rule x_k (1 + ...))
+        follow them out. The check is made where choices are sampled and at the initial
+        state."""
+        return super().__call__(env)
 
     def tail(self, env):
         """P of options 1..K-1 (sampling needs no more), after checking all K."""

@@ -326,17 +326,20 @@ class System:
         env.update(ctx)
         return np.array([float(v) for v in self.code.macro(env)])
 
-    def rule_values(self, Z, ctx):
-        """The micro rule's expressions at every unit, shape (M, number of expressions)."""
+    def rule_values(self, Z, ctx, *, check=True):
+        """The micro rule's expressions at every unit, shape (M, number of expressions);
+        ``check=False`` skips the check of choice probabilities (see
+        :meth:`~coupling.model._compiled.Probabilities.unchecked`)."""
         env = self.micro_env(Z)
         env.update(ctx)
-        values = self.code.micro(env)
+        micro = self.code.micro
+        values = micro(env) if check or not hasattr(micro, "unchecked") else micro.unchecked(env)
         return np.stack([np.broadcast_to(v, (self.size,)) for v in values], axis=1)
 
     def micro_rhs(self, Z, ctx):
         r"""dZ/dt: :math:`f/\varepsilon` for ODE rules, :math:`(P(c) - p)/\varepsilon` for
         mean-field choice, :math:`(r - x)/\varepsilon` for response rules."""
-        values = self.rule_values(Z, ctx)
+        values = self.rule_values(Z, ctx, check=False)
         if self.relaxed:
             values = values - Z
         return values / self.eps
@@ -383,7 +386,7 @@ class System:
         self._refuse_arrivals()
         Z, y = self.unpack(u)
         X, _, ctx = self.evaluate(y, Z)
-        values = self.rule_values(Z, ctx)
+        values = self.rule_values(Z, ctx, check=False)
         if self.choice:
             values = Z + self.revision_probability() * (values - Z)
         return self.pack(values, self.macro_rhs(y, X, ctx))

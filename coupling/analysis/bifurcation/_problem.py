@@ -193,12 +193,12 @@ class EquilibriumProblem:
         response rules, per-unit Newton for ODE rules."""
         s = self.system
         if s.relaxed:
-            return s.rule_values(None, ctx)
+            return s.rule_values(None, ctx, check=False)
         Z = np.array(self.guess if guess is None else guess, dtype=float)
         identity = np.eye(s.k) if self.discrete else 0.0  # maps: the fixed point of g
         best, stalled = np.inf, 0
         for _ in range(50):  # Newton, unit by unit (batched k x k solves)
-            f = s.rule_values(Z, ctx) - (Z if self.discrete else 0.0)
+            f = s.rule_values(Z, ctx, check=False) - (Z if self.discrete else 0.0)
             norm = np.max(np.abs(f))
             if norm < 1e-13:
                 break
