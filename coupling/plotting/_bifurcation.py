@@ -11,6 +11,24 @@ _MARKERS = {"fold": ("o", "tab:red", "LP"), "hopf": ("s", "tab:purple", "H"),
             "missed": ("X", "tab:gray", "?")}
 
 
+def plot_equilibria(found, *, ax=None):
+    """The :class:`~coupling.Equilibria` in the plane of the first two coupling variables
+    (the first one against the leading eigenvalue's real part if there is one variable):
+    filled markers stable, open unstable, squares for families of neutral equilibria."""
+    ax = _axes(ax)
+    if not found:
+        return ax
+    names = [*found[0].aggregates, *found[0].macro]
+    for e in found:
+        x = e[names[0]]
+        y = e[names[1]] if len(names) > 1 else e.eigenvalues[0].real
+        ax.plot(x, y, "s" if e.neutral else "o", color="C0" if e.stable else "C3",
+                fillstyle="full" if e.stable else "none", markersize=8)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1] if len(names) > 1 else "Re(leading eigenvalue)")
+    return ax
+
+
 def plot_diagram(diagram, observable=None, *, ax=None):
     """Bifurcation diagram of a :class:`~coupling.BifurcationDiagram`.
 

@@ -250,20 +250,9 @@ class Equilibria(Result, list):
         """The equilibria in the plane of the first two coupling variables (the first one
         against the leading eigenvalue's real part if there is one variable): filled markers
         stable, open unstable, squares for families. Returns the Axes."""
-        import matplotlib.pyplot as plt
+        from ...plotting._bifurcation import plot_equilibria
 
-        ax = ax or plt.gca()
-        if not self:
-            return ax
-        names = [*self[0].aggregates, *self[0].macro]
-        for e in self:
-            x = e[names[0]]
-            y = e[names[1]] if len(names) > 1 else e.eigenvalues[0].real
-            ax.plot(x, y, "s" if e.neutral else "o", color="C0" if e.stable else "C3",
-                    fillstyle="full" if e.stable else "none", markersize=8)
-        ax.set_xlabel(names[0])
-        ax.set_ylabel(names[1] if len(names) > 1 else "Re(leading eigenvalue)")
-        return ax
+        return plot_equilibria(self, ax=ax)
 
 
 def equilibria(model, *, bounds=None, population=None, seed=None, grid=201, starts=16,
