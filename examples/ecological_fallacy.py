@@ -45,6 +45,4 @@ if __name__ == "__main__":
                ylabel="outcome y (e.g. illiteracy)")
     figure.suptitle("Ecological fallacy: the slope within groups reverses across group means "
                     "(Robinson 1950)")
-    path = destination("gallery/ecological-fallacy.png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    figure.savefig(destination("gallery/ecological-fallacy.png"), dpi=110)

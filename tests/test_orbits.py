@@ -127,3 +127,22 @@ def test_diverging_runs_are_reported_and_kept_apart():
     sweep = cp.orbit_diagram(LOGISTIC, "r", [4.5, 3.2], "X", transient=50, keep=20)
     assert sweep.status == -1 and not sweep.success
     assert np.all(np.isnan(sweep.points)) and "failed" in sweep.summary()
+
+
+def test_a_slowly_converging_orbit_has_the_period_of_its_limit():
+    """Just below the flip at r = 3 the fixed point 1 - 1/r attracts with multiplier
+    2 - r = -0.97: after 100 periods the orbit still oscillates around it with an amplitude
+    ~1e-3 decaying by 3 % a period, so its lag-2 differences (a factor 1 - 0.97^2 = 0.06
+    smaller than the lag-1 ones) fall below a tolerance the lag-1 differences do not. The
+    lag-1 differences decay geometrically: period 1, not 2. A converged 2-cycle keeps its
+    lag-1 differences: period 2."""
+    from coupling.analysis.simulation._orbits import orbit_period
+
+    t = np.arange(200)
+    decaying = 0.6 + 1e-3 * (-0.97) ** t
+    assert np.max(np.abs(decaying[2:] - decaying[:-2])) < 1e-4 < np.max(
+        np.abs(decaying[1:] - decaying[:-1]))  # the tolerance test alone says period 2
+    assert orbit_period(decaying, 8, tol=1e-4) == 1
+    assert orbit_period(0.5 + 0.1 * (-1.0) ** t, 8) == 2
+    diagram = cp.orbit_diagram(LOGISTIC, "r", [2.97], "X", transient=100, keep=200)
+    assert diagram.periods.tolist() == [1]

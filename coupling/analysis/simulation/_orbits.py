@@ -7,8 +7,12 @@ The period of the kept orbit is the smallest p ≤ ``max_period`` with
 
 .. math::  \max_{0 \le t < K - p} |x_{t+p} - x_t| < \mathrm{tol},
 
-and 0 ("aperiodic": chaotic, quasi-periodic, noisy, or periodic with a longer period) when
-there is none. The runs are :func:`coupling.simulate` runs: with ``follow=True`` one run
+or with lag-p differences :math:`d_p(t) = |x_{t+p} - x_t|` that still decay geometrically
+(log d_p linear in t with R² ≥ 0.95, falling by at least a factor 2 over the window: an
+orbit converging slowly to a
+p-cycle near a bifurcation, where a decaying oscillation would otherwise pass the
+tolerance test at a multiple of its period), and 0 ("aperiodic": chaotic, quasi-periodic,
+noisy, or periodic with a longer period) when there is none. The runs are :func:`coupling.simulate` runs: with ``follow=True`` one run
 steps the parameter through the values (a piecewise-constant schedule, each value held for
 ``transient + keep`` periods), so every value starts from the last state of the one before
 (a quasi-static sweep, which follows an attractor as long as it exists); with
@@ -252,17 +256,32 @@ def orbit_diagram(model, parameter, values, observable, *, transient=500, keep=2
 
 
 def orbit_period(x, max_period, tol=None):
-    """The smallest p <= max_period with max |x[t+p] - x[t]| < tol over the window; 0 when
-    there is none, -1 when the window is not finite. ``tol`` defaults to 1e-6 (1 + max|x|)."""
+    """The smallest p <= max_period with max |x[t+p] - x[t]| < tol over the window, or whose
+    lag-p differences decay geometrically (:func:`_converging`); 0 when there is none, -1
+    when the window is not finite. ``tol`` defaults to 1e-6 (1 + max|x|)."""
     x = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(x)):
         return -1
     if tol is None:
         tol = 1e-6 * (1 + np.max(np.abs(x)))
     for p in range(1, max_period + 1):
-        if np.max(np.abs(x[p:] - x[:-p])) < tol:
+        lag = np.abs(x[p:] - x[:-p])
+        if np.max(lag) < tol or _converging(lag, tol):
             return p
     return APERIODIC
+
+
+def _converging(lag, tol):
+    """Whether lag differences decay geometrically: log d(t) is linear in t (R² >= 0.95)
+    and falls by at least a factor 2 over the window, at least 16 values all above the
+    round-off floor tol * 1e-6."""
+    keep = lag > tol * 1e-6
+    if keep.sum() < 16 or not keep.all():
+        return False
+    t, y = np.arange(lag.size), np.log(lag)
+    slope, intercept = np.polyfit(t, y, 1)
+    residual = y - (slope * t + intercept)
+    return slope * (lag.size - 1) < -np.log(2) and 1 - residual.var() / y.var() >= 0.95
 
 
 def _single(model, observable):
