@@ -170,7 +170,7 @@ class CrossLevel(Result):
         where = "" if self.time is None else f", snapshot at t = {self.time:g}"
         weights = "weighted by group size" if self.ecological == "size" else "unweighted"
         head = (f"{self.source}: {self.outcome} on {self.covariate}, {self.n} units in "
-                f"{self.n_groups} groups of {self.groups}{where}")
+                f"{self.n_groups} groups (by {self.groups}){where}")
         columns = f"  {'slope':<12}{'estimate':>11}{'std. err.':>11}{'z':>9}"
         lines = [head, f"{columns}   fit; standard error"]
         fits = {"pooled": "OLS on individuals", "within": "fixed effects (demeaned)",
