@@ -485,3 +485,15 @@ def test_a_start_without_a_tangent_is_reported_as_a_missed_point():
     (point,) = diagram.special_points
     assert point.kind == "missed" and point.param == 0.0 and point.interval == (0.0, 0.0)
     assert diagram.branches[0].status == -1 and "no tangent" in diagram.message
+
+
+def test_starts_on_one_branch_give_one_branch():
+    """The three Curie–Weiss equilibria at h = 0 (beta J = 2) lie on one S-shaped branch:
+    started from all three, continuation traces it once, with its two folds once each."""
+    model = cp.load("social-choice", beta=1.0, J=2.0, sigma=0.0)
+    found = cp.equilibria(model, population=cp.MeanField(nodes=1))
+    assert len(found) == 3
+    diagram = cp.continuation(model, "h", (-1, 1), start=list(found),
+                              population=cp.MeanField(nodes=1))
+    assert len(diagram.branches) == 1
+    assert [p.kind for p in diagram.special_points] == ["fold", "fold"]

@@ -40,6 +40,7 @@ from ._engine import (
     ContinuationOptions,
     Located,
     Walker,
+    near_curve,
 )
 from ._equilibria import equilibria
 from ._problem import EquilibriumProblem
@@ -109,7 +110,7 @@ def continuation(model, param, interval, *, start=None, population=None, seed=No
             if start is not None:  # polish at the start's parameter value
                 problem.set_parameter(param, value)
                 u = problem.newton(u, tol=options.tol)[0]
-            if not branch.covered(u, value):
+            if not tracer.covered(u, value):
                 tracer.trace(np.append(u, value))
     s = problem.system
     tracer.special.sort(key=lambda point: (point.branch, point.param))
@@ -166,7 +167,7 @@ class EquilibriumBranch(AugmentedProblem):
                              f"variables of the model ({list(names)})")
         self.bounds = [(names.index(n), *map(float, b)) for n, b in (bounds or {}).items()]
         self.discrete, self.response = problem.discrete, problem.system.response
-        self._cache, self._visited = None, []
+        self._cache = None
 
     # -------------------------------------------------------------- the system in (u, p)
     def at(self, w):
@@ -201,15 +202,8 @@ class EquilibriumBranch(AugmentedProblem):
     def record(self, w, tau):
         u = self.at(w)
         eig, unstable = self.problem.spectrum(u, N_EIGENVALUES)
-        self._visited.append((w[-1], u.copy()))
         # the leading values, and at least every unstable one with the next pair
         return {"eig": eig[:max(N_EIGENVALUES, unstable + 2)], "unstable": unstable}
-
-    def covered(self, u, p):
-        """Whether (u, p) already lies on a traced branch: the whole state is compared (the
-        coupling point alone is empty when no level reads an aggregate)."""
-        return any(abs(q - p) < 1e-8 * (1 + abs(p)) and
-                   np.all(np.abs(v - u) < 1e-6 * (1 + np.abs(u))) for q, v in self._visited)
 
     # -------------------------------------------------------------- special points
     def detect(self, a, b, walker, depth=0):
@@ -398,9 +392,29 @@ class BranchTracer:
     """Traces equilibrium branches on the walker and assembles them, special points
     included, into :class:`Branch` and :class:`SpecialPoint` records."""
 
+    #: How many random projections of the state identify a point of a traced branch.
+    KEY_SIZE = 8
+
     def __init__(self, branch, options, interval):
         self.branch, self.walker = branch, Walker(branch, options, [interval])
         self.branches, self.special = [], []
+        self._traced, self._projection = [], None
+
+    def covered(self, u, p):
+        """Whether (u, p) lies on a traced branch: within 1e-3 (relative) of one of its
+        chords, in the parameter and a few fixed random projections of the state (which
+        tell equilibria apart where the aggregates do not, as for uncoupled units), so a
+        start anywhere along a branch already traced, not only at its points, is known."""
+        x = self._key(np.append(u, p))
+        return any(near_curve(points, x, 1e-3 * (1 + np.max(np.abs(x))))
+                   for points in self._traced)
+
+    def _key(self, w):
+        if self._projection is None:
+            rng = np.random.default_rng(0)
+            n = w.size - 1
+            self._projection = rng.standard_normal((self.KEY_SIZE, n)) / np.sqrt(n)
+        return np.append(self._projection @ w[:-1], w[-1])
 
     def trace(self, w):
         try:
@@ -410,6 +424,7 @@ class BranchTracer:
                                               {"w": w}, len(self.branches)))
             self.branches.append(self._store([self.walker._point(w, np.zeros(w.size))],
                                              f"no tangent at the start ({error})", -1))
+            self._traced.append(self._key(w)[None, :])
             return
         index = len(self.branches)
         points = [walk.points[0]]
@@ -422,6 +437,7 @@ class BranchTracer:
                 else:  # a refinement point: it joins the branch
                     points.append(item)
             points.append(b)
+        self._traced.append(np.array([self._key(pt["w"]) for pt in points]))
         self.branches.append(self._store(points, walk.message, walk.status))
 
     def _store(self, points, message, status):

@@ -12,7 +12,7 @@ from ..._json import jsonable
 from ...results import Result
 from ._continuation import BranchTracer, EquilibriumBranch, state_weights
 from ._diagram import SpecialPoint
-from ._engine import AugmentedProblem
+from ._engine import AugmentedProblem, near_curve
 from ._equilibria import equilibria
 
 #: Cells per side of the raster on which the curves cut the box into regions.
@@ -204,7 +204,7 @@ def starts(problem, p1, box, options, bounds):
         for eq in equilibria(model.with_parameters(**{p1: end}), bounds=bounds,
                              population=problem.population, seed=problem.seed):
             u = s.pack(np.asarray(eq.micro, float), np.array(list(eq.macro.values()), float))
-            if not branch.covered(u, end):
+            if not tracer.covered(u, end):
                 tracer.trace(np.append(u, end))
     problem.set_parameter(p1, model.parameters[p1])
     return tracer.special
@@ -238,14 +238,7 @@ class CurveProblem(AugmentedProblem):
         """Whether w lies on a traced curve: within 1e-3 of one of its chords (the chords of
         a curve traced with steps <= ds_max deviate from it by less)."""
         x = self._key(w)
-        for points in self._traced:
-            a, b = points[:-1], points[1:]
-            d = b - a
-            t = np.clip(np.einsum("ij,ij->i", x - a, d)
-                        / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
-            if np.min(np.linalg.norm(a + t[:, None] * d - x, axis=1)) < 1e-3:
-                return True
-        return False
+        return any(near_curve(points, x, 1e-3) for points in self._traced)
 
     def trace(self, walker, w):
         """The walk of the curve through w, or None if w is on a traced curve already."""

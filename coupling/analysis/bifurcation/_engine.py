@@ -33,6 +33,18 @@ from ..._errors import ParameterDomainError
 CORRECTOR_FAILURES = (np.linalg.LinAlgError, ParameterDomainError, FloatingPointError)
 
 
+def near_curve(points, x, tol):
+    """Whether x lies within ``tol`` (max-norm) of the polyline through the rows of
+    ``points``: of its nearest point on a chord, x projected onto each chord."""
+    points = np.atleast_2d(points)
+    if len(points) == 1:
+        return bool(np.max(np.abs(points[0] - x)) < tol)
+    a, d = points[:-1], np.diff(points, axis=0)
+    t = np.clip(np.einsum("ij,ij->i", x - a, d)
+                / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
+    return bool(np.min(np.max(np.abs(a + t[:, None] * d - x), axis=1)) < tol)
+
+
 @dataclass(frozen=True)
 class ContinuationOptions:
     """Options of the pseudo-arclength walker, shared by every tracer.
