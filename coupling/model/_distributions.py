@@ -7,12 +7,19 @@ numbers), and the mean-field nodes move with the parameters in the same way.
 
 Distribution parameters are numbers or names of model parameters.
 
-The continuous distributions (Normal, LogNormal, Uniform, Beta) also have a cumulative
+The continuous distributions (Normal, LogNormal, Uniform, Beta, Lorentzian) also have a cumulative
 distribution function F, written symbolically (:meth:`Distribution.cdf_expression`) so that the
 mean-field limit can integrate a step in the trait exactly, E[H(x - θ)] = F(x), and
 differentiate it (its derivative is the density f); :meth:`Distribution.cdf` and
 :meth:`Distribution.pdf` evaluate them numerically. Discrete and Fixed traits need none: their
 quadrature nodes are their values, so every expectation over them is an exact finite sum.
+A :class:`Mixture` has a CDF when all its components have one.
+
+Heavy tails: a :class:`Lorentzian` (Cauchy) trait has no mean and no variance, so the
+expectation of an expression growing like |θ| or faster does not exist, and no quadrature can
+give it: :meth:`Distribution.moment_problem` names such expressions (rational in the trait)
+for the declaration checks. Bounded expressions of the trait integrate exactly as documented
+in :meth:`Lorentzian.nodes`.
 """
 
 import functools
@@ -51,6 +58,35 @@ class Distribution:
     """
 
     args = ()
+    #: sup of the orders p with E|θ|^p finite (every moment exists unless a subclass says)
+    moment_order = np.inf
+
+    def moment_problem(self, expr, trait, *, variance=False):
+        """Why the mean (or, with ``variance``, the variance) of the sympy expression ``expr``
+        over the trait named ``trait`` does not exist, or None.
+
+        Detected: an expression rational in the trait growing like |θ|^d (d = degree of the
+        numerator minus that of the denominator) with d >= :attr:`moment_order` (2d for a
+        variance). Not detected: other unbounded functions of the trait (exp(θ), sqrt(|θ|)
+        has a mean for a Lorentzian), nor states that inherit the growth of the trait
+        through the micro rule.
+        """
+        if self.moment_order == np.inf:
+            return None
+        expr = sp.sympify(expr)
+        symbols = [s for s in expr.free_symbols if s.name == trait]
+        if not symbols or not expr.is_rational_function(symbols[0]):
+            return None
+        numerator, denominator = sp.fraction(sp.together(expr))
+        growth = sp.degree(numerator, symbols[0]) - sp.degree(denominator, symbols[0])
+        order = 2 * growth if variance else growth
+        if growth <= 0 or order < self.moment_order:
+            return None
+        what = "variance" if variance else "mean"
+        return (f"the {what} of {expr} over the trait '{trait}' ~ {self!r} does not exist: "
+                f"it grows like |{trait}|^{order} and {self!r} has moments of order < "
+                f"{self.moment_order:g} only; aggregate a bounded function of '{trait}' "
+                f"instead")
 
     @property
     def has_cdf(self):
@@ -121,6 +157,12 @@ def _cdf_function(cls, values, derivative):
     x = sp.Symbol("x", real=True)
     expr = cls.cdf_expression(x, **{a: sp.Float(v) for a, v in zip(cls.args, values)})
     return lambdify(["x"], [sp.diff(expr, x) if derivative else expr])
+
+
+def _pick(u, weights):
+    """Index k with P(k) = weights[k] for each standard uniform u (inverse CDF)."""
+    index = np.searchsorted(np.cumsum(weights), u, side="right")
+    return np.minimum(index, len(weights) - 1)
 
 
 def _plain(x):
@@ -253,6 +295,57 @@ class Beta(Distribution):
         return BetaCDF(x, a, b)
 
 
+class Lorentzian(Distribution):
+    r"""Lorentzian (Cauchy) distribution: density
+    :math:`f(θ) = Δ / (π((θ - c)^2 + Δ^2))`, CDF :math:`F(θ) = 1/2 + \arctan((θ - c)/Δ)/π`;
+    median ``center`` c, half width at half maximum ``half_width`` Δ >= 0 (the interquartile
+    range is 2Δ; Δ = 0 gives identical units). No mean or variance exists (moments of order
+    p < 1 only).
+
+    Sampled by inverse CDF from a standard uniform u, θ = c + Δ tan(π(u - 1/2)), so a change
+    of c or Δ moves every unit smoothly.
+    """
+
+    args = ("center", "half_width")
+    moment_order = 1.0
+
+    def __init__(self, center=0.0, half_width=1.0):
+        self.center = _number_or_name(center, "Lorentzian center")
+        self.half_width = _number_or_name(half_width, "Lorentzian half_width")
+
+    def check(self, center, half_width):
+        if not half_width >= 0:
+            raise ValueError(f"half_width must be >= 0, got {half_width}")
+
+    def standard(self, rng, n):
+        return rng.random(n)
+
+    def transform(self, u, center, half_width):
+        return center + half_width * np.tan(np.pi * (u - 0.5))
+
+    def nodes(self, n, center, half_width):
+        r"""Gauss-Legendre in the uniform variable: E[g(θ)] = ∫_0^1 g(θ(u)) du with
+        θ(u) = c + Δ tan(π(u - 1/2)), nodes θ(u_i) at the n Legendre nodes u_i of (0, 1),
+        weights the Legendre weights.
+
+        The error falls exponentially in n when h(u) = g(θ(u)) is analytic on [0, 1], i.e.
+        g is bounded and analytic on the real line extended by the point at infinity (e.g.
+        1/(1 + θ^2), or a rational function with equal limits at ±∞); only algebraically
+        when h has a kink, a jump or an essential singularity (cos(tθ) oscillates infinitely
+        often as u -> 0, 1; a step or a square-root edge inside the range). Unbounded g
+        (θ itself) has no expectation: the nodes give a meaningless finite number.
+        """
+        x, w = special.roots_legendre(n)
+        return self.transform((x + 1) / 2, center, half_width), w / w.sum()
+
+    @staticmethod
+    def cdf_expression(x, center, half_width):
+        """F(x) = 1/2 + arctan((x - c)/Δ)/π; a step at c for Δ = 0."""
+        if half_width == 0:
+            return UnitStep(x - center, sp.S.Half)
+        return sp.S.Half + sp.atan((x - center) / half_width) / sp.pi
+
+
 class Discrete(Distribution):
     """A discrete distribution on ``values`` with probabilities ``weights``.
 
@@ -283,8 +376,7 @@ class Discrete(Distribution):
         return rng.random(n)
 
     def transform(self, u, values, weights):
-        index = np.searchsorted(np.cumsum(weights), u, side="right")
-        return values[np.minimum(index, values.size - 1)]
+        return values[_pick(u, weights)]
 
     def nodes(self, n, values, weights):
         keep = weights > 0
@@ -319,7 +411,115 @@ class Fixed(Distribution):
         return values, np.full(values.size, 1.0 / values.size)
 
 
-DISTRIBUTIONS = {cls.__name__: cls for cls in (Normal, LogNormal, Uniform, Beta, Discrete, Fixed)}
+class Mixture(Distribution):
+    r"""A finite mixture: with probability ``weights[k]`` the trait follows ``components[k]``.
+
+    ``weights`` are numbers >= 0 summing to 1 (not parameters: the node layout depends on
+    them); the components may name parameters. Examples: two Lorentzians at ±ω0 (the
+    bimodal Kuramoto frequency distribution), two Normals.
+
+    Finite population: each unit draws a standard uniform that picks its component and
+    every component's standard variates, so a unit keeps its component and moves smoothly
+    when a component parameter changes (same seed, same numbers). Mean field: the union of
+    the components' n nodes each, with weights w_k times the node weights; the error is
+    each component's quadrature error weighted by w_k. CDF and density
+    :math:`F = \sum_k w_k F_k`, :math:`f = \sum_k w_k f_k`, when every component has a CDF.
+    """
+
+    args = ("components", "weights")
+
+    def __init__(self, components, weights):
+        if not (isinstance(components, (list, tuple)) and components):
+            raise DeclarationError("Mixture needs a non-empty list of distributions, got "
+                                   f"{components!r}", level="traits")
+        for c in components:
+            if not isinstance(c, Distribution) or isinstance(c, Fixed):
+                raise DeclarationError(
+                    f"a Mixture component must be a distribution (cp.Normal, cp.Lorentzian, "
+                    f"...; not cp.Fixed, which gives per-unit values), got {c!r}",
+                    level="traits")
+        weights = np.asarray(weights, dtype=float) if _numbers(weights) else None
+        if weights is None or weights.shape != (len(components),):
+            raise DeclarationError(f"Mixture needs one number per component "
+                                   f"({len(components)}) as weights, got {weights!r}",
+                                   level="traits")
+        if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-12):
+            raise DeclarationError(f"Mixture weights must be >= 0 and sum to 1, got "
+                                   f"{weights.tolist()} (sum {weights.sum():.15g})",
+                                   level="traits")
+        self.components, self.weights = tuple(components), weights
+
+    @property
+    def moment_order(self):
+        return min(c.moment_order for c in self.components)
+
+    @property
+    def has_cdf(self):
+        return all(c.has_cdf for c in self.components)
+
+    def parameters(self):
+        return set().union(*(c.parameters() for c in self.components))
+
+    def resolve(self, params, *, trait="?"):
+        """Every component's values as one flat dict of numbers, keyed "k:argument"."""
+        return {f"{k}:{a}": v for k, c in enumerate(self.components)
+                for a, v in c.resolve(params, trait=trait).items()}
+
+    @staticmethod
+    def _part(values, k):
+        prefix = f"{k}:"
+        return {a[len(prefix):]: v for a, v in values.items() if a.startswith(prefix)}
+
+    def standard(self, rng, n):
+        return rng.random(n), tuple(c.standard(rng, n) for c in self.components)
+
+    def transform(self, standard, **values):
+        u, parts = standard
+        samples = np.stack([c.transform(z, **self._part(values, k))
+                            for k, (c, z) in enumerate(zip(self.components, parts))])
+        return samples[_pick(u, self.weights), np.arange(u.size)]
+
+    def nodes(self, n, **values):
+        nodes, weights = [], []
+        for k, (c, w) in enumerate(zip(self.components, self.weights)):
+            if w > 0:
+                x, v = c.nodes(n, **self._part(values, k))
+                nodes.append(x)
+                weights.append(w * v)
+        return np.concatenate(nodes), np.concatenate(weights)
+
+    def cdf_of(self, x):
+        return sp.Add(*(sp.Float(w) * c.cdf_of(x)
+                        for c, w in zip(self.components, self.weights) if w > 0))
+
+    def cdf(self, x, params=None):
+        return sum(w * c.cdf(x, params) for c, w in zip(self.components, self.weights))
+
+    def pdf(self, x, params=None):
+        return sum(w * c.pdf(x, params) for c, w in zip(self.components, self.weights))
+
+    def __eq__(self, other):
+        return (type(other) is Mixture and self.components == other.components
+                and np.array_equal(self.weights, other.weights))
+
+    __hash__ = Distribution.__hash__
+
+    def __repr__(self):
+        return f"Mixture({list(self.components)!r}, {self.weights.tolist()!r})"
+
+    def to_dict(self):
+        return {"distribution": "Mixture", "components": [c.to_dict() for c in self.components],
+                "weights": self.weights.tolist()}
+
+
+def _numbers(x):
+    """Whether x is a non-empty sequence of real numbers (not names, not booleans)."""
+    return (isinstance(x, (list, tuple, np.ndarray)) and len(x) > 0 and all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in x))
+
+
+DISTRIBUTIONS = {cls.__name__: cls for cls in (Normal, LogNormal, Uniform, Beta, Lorentzian,
+                                               Discrete, Fixed, Mixture)}
 
 
 def from_dict(spec):
@@ -329,4 +529,6 @@ def from_dict(spec):
     if kind not in DISTRIBUTIONS:
         raise DeclarationError(f"unknown distribution {kind!r}; expected one of "
                                f"{sorted(DISTRIBUTIONS)}", level="traits")
+    if kind == "Mixture":
+        spec["components"] = [from_dict(c) for c in spec.get("components", ())]
     return DISTRIBUTIONS[kind](**spec)
