@@ -249,7 +249,7 @@ MALFORMED = [
                  "z", "aggregates", ["option 0", "(-1.0, 1.0)"],
                  id="share-of-unknown-option"),
     pytest.param(lambda: _model(aggregates={"m": "x", "z": cp.Share(1)}),
-                 "z", "aggregates", ["choice rule"], id="share-without-choice-rule"),
+                 "z", "aggregates", ["choice or Markov rule"], id="share-without-choice-rule"),
     pytest.param(lambda: _model(aggregates={"m": "x", "near": cp.Local("x")}),
                  "near", "aggregates", ["Local", "network="], id="local-without-network"),
     # ----------------------------------------------------------------- callables

@@ -298,3 +298,16 @@ def test_negative_half_width_is_refused():
 def test_bad_mixtures_are_refused(components, weights, message):
     with pytest.raises(cp.DeclarationError, match=message):
         cp.Mixture(components, weights)
+
+
+@pytest.mark.parametrize("aggregate", [cp.Mean("theta"), cp.Variance("x*theta")])
+def test_an_aggregate_without_an_expectation_is_refused(aggregate):
+    """The mean of a Lorentzian trait, and the variance of anything growing with it, do not
+    exist: no large-population limit, so the declaration is refused, naming the aggregate;
+    bounded functions of the trait are accepted."""
+    rule = cp.ODE({"x": "-x + 1"}, initial={"x": 0.0})
+    with pytest.raises(cp.DeclarationError, match="does not exist") as info:
+        cp.Model(micro=rule, traits={"theta": cp.Lorentzian(0, 1)}, aggregates={"X": aggregate})
+    assert info.value.symbol == "X" and info.value.level == "aggregates"
+    cp.Model(micro=rule, traits={"theta": cp.Lorentzian(0, 1)},
+             aggregates={"X": "cos(theta) + theta/(1 + theta**2)"})

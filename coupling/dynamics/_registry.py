@@ -40,9 +40,11 @@ class RunKind:
     ----------
     time : {"continuous", "discrete"}
     rule : str
-        The micro rule's kind: ``"ode"``, ``"choice"``, ``"response"``, ``"step"``, ``"map"``.
+        The micro rule's kind: ``"ode"``, ``"choice"``, ``"markov"``, ``"response"``,
+        ``"step"``, ``"map"``.
     stochastic : bool
-        A finite population whose units revise at random (choice and step rules).
+        A finite population whose units revise or jump at random (choice, Markov and step
+        rules).
     noise : bool
         The model draws shocks or additive noise.
     differentiable : bool
@@ -156,7 +158,8 @@ class Integrator:
 def _deterministic_integrator(name, needs_derivatives=False):
     return Integrator(
         name=name, run=_deterministic.run, subject="a deterministic continuous-time run",
-        time="continuous", rules=frozenset({"ode", "choice"}), needs_derivatives=needs_derivatives,
+        time="continuous", rules=frozenset({"ode", "choice", "markov"}),
+        needs_derivatives=needs_derivatives,
         options=frozenset({"method", "rtol", "atol", "max_step", "stop_at_equilibrium",
                            "events"}))
 
@@ -175,11 +178,13 @@ INTEGRATORS = {integrator.name: integrator for integrator in (
                options=frozenset({"rtol", "atol", "max_step", "stop_at_equilibrium"})),
     Integrator(name="stochastic revision", label="stochastic revision (dt = {dt:g})",
                run=_stochastic.run, subject="a stochastic population", time="continuous",
-               rules=frozenset({"choice", "step"}), stochastic=(True,), noise=(False, True),
+               rules=frozenset({"choice", "markov", "step"}), stochastic=(True,),
+               noise=(False, True),
                options=frozenset({"dt"})),
     Integrator(name="Euler-Maruyama", label="linearly implicit Euler-Maruyama (dt = {dt:g})",
                run=_sde.run, subject="a noisy model", time="continuous",
-               rules=frozenset({"ode", "choice"}), noise=(True,), options=frozenset({"dt"})),
+               rules=frozenset({"ode", "choice", "markov"}), noise=(True,),
+               options=frozenset({"dt"})),
     _map(name="map", subject="a discrete-time model",
          options=frozenset({"stop_at_equilibrium"})),
     _map(name="noisy map", label="map", subject="a discrete-time model that draws noise",

@@ -182,7 +182,7 @@ class CompiledModel:
         exprs = [Expression(v, symbol=s, level="micro") for s, v in expressions.items()]
         self.micro = Probabilities(exprs, rule) if rule.kind == "choice" else Compiled(exprs)
         self.initial = {}
-        if rule.kind != "choice":
+        if rule.kind not in ("choice", "markov"):
             for state, value in rule.initial.items():
                 self.initial[state] = (np.asarray(value, dtype=float)
                                        if isinstance(value, (np.ndarray, list, tuple))

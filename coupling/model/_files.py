@@ -14,9 +14,10 @@ import sympy as sp
 from .._errors import DeclarationError
 from . import _distributions, _rules
 from ._arrivals import Arrivals
+from ._markov import Markov
 
 _RULES = {"ode": _rules.ODE, "map": _rules.Map, "response": _rules.Response,
-          "choice": _rules.Choice}
+          "choice": _rules.Choice, "markov": Markov}
 _AGGREGATES = {"mean": _rules.Mean, "variance": _rules.Variance, "local": _rules.Local}
 
 
@@ -32,6 +33,12 @@ def to_dict(model):
     if rule.kind == "choice":
         micro = {"kind": "choice", "state": rule.state, "options": list(rule.options),
                  "probabilities": [_text(p, rule.state, "micro") for p in rule.probabilities],
+                 "initial": _plain(rule.initial)}
+    elif rule.kind == "markov":  # JSON keys are strings: the rates as a list of transitions
+        micro = {"kind": "markov", "state": rule.state, "options": list(rule.options),
+                 "rates": [{"from": a, "to": b, "rate": _text(q, label, "micro")}
+                           for ((a, b), q), label in zip(rule.rates.items(),
+                                                         rule.expressions())],
                  "initial": _plain(rule.initial)}
     else:
         micro = {"kind": rule.kind,
@@ -84,8 +91,15 @@ def from_dict(data):
     if kind not in _RULES:
         raise DeclarationError(f"unknown micro rule kind {kind!r}; expected one of "
                                f"{sorted(_RULES)}", level="micro")
-    if kind == "choice" and isinstance(micro.get("initial"), list):
+    if kind in ("choice", "markov") and isinstance(micro.get("initial"), list):
         micro["initial"] = tuple(micro["initial"])
+    if kind == "markov":
+        try:
+            micro["rates"] = {(t["from"], t["to"]): t["rate"] for t in micro.get("rates", ())}
+        except (KeyError, TypeError):
+            raise DeclarationError("Markov rates in a model file are a list of "
+                                   '{"from": value, "to": value, "rate": expression}',
+                                   symbol=micro.get("state"), level="micro") from None
     aggregates = {}
     for name, spec in data.pop("aggregates").items():
         spec = dict(spec)

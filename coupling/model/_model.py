@@ -16,6 +16,7 @@ from . import _distributions
 from ._arrivals import Arrivals, Count
 from ._compiled import CompiledModel, check_probabilities, topological
 from ._expressions import Expression, check_name
+from ._markov import Markov, master_equation
 from ._rules import (
     ODE,
     Choice,
@@ -26,6 +27,7 @@ from ._rules import (
     Share,
     Statistic,
     Step,
+    Variance,
     as_aggregate,
     as_macro,
 )
@@ -47,7 +49,7 @@ class Model:
     r"""A coupled micro–macro model.
 
     Micro units i = 1..N with traits θ_i and state x_i follow ``micro`` (an :class:`ODE`,
-    :class:`Map`, :class:`Choice`, :class:`Response` or :class:`Step` rule) and see the macro
+    :class:`Map`, :class:`Choice`, :class:`Markov`, :class:`Response` or :class:`Step` rule) and see the macro
     world only through the context c = D(y, X, p). The population is summarised upward by the
     ``aggregates`` X = A(x, θ). Macro variables y follow dy/dt = F(y, X, c, p) (or
     y_{t+1} = G(...) in discrete time). The micro level moves on the timescale ε
@@ -164,7 +166,7 @@ class Model:
     @property
     def is_stochastic(self):
         """Whether a finite population of this model is stochastic (random revisions)."""
-        return self.micro.kind in ("choice", "step")
+        return self.micro.kind in ("choice", "markov", "step")
 
     @property
     def has_noise(self):
@@ -172,6 +174,13 @@ class Model:
         return bool(self.shocks or getattr(self.micro, "noise", None)
                     or getattr(self.micro, "shocks", None)
                     or any(m.noise is not None for m in self.macro.values()))
+
+    @functools.cached_property
+    def master_equation(self):
+        """A Markov model's mean-field model: the master equation of the state shares as an
+        ODE model (see :func:`~coupling.model._markov.master_equation`); None for the other
+        rules."""
+        return master_equation(self) if self.micro.kind == "markov" else None
 
     @functools.cached_property
     def compiled(self):
@@ -205,6 +214,9 @@ class Model:
                       "arrivals"}
         if not structural & set(changes) and set(new.parameters) == set(self.parameters):
             new.__dict__["compiled"] = self.compiled
+            if self.__dict__.get("master_equation") is not None:  # its compiled code too
+                kept = {n: getattr(new, n) for n in changes}
+                new.__dict__["master_equation"] = self.master_equation.replace(**kept)
         return new
 
     def __repr__(self):
@@ -276,9 +288,9 @@ class _Checker:
 
     def check_rule(self):
         m = self.m
-        if not isinstance(m.micro, (ODE, Map, Response, Choice, Step)):
-            raise DeclarationError("micro must be a cp.ODE, cp.Map, cp.Choice, cp.Response "
-                                   f"or cp.Step rule, got {type(m.micro).__name__}",
+        if not isinstance(m.micro, (ODE, Map, Response, Choice, Markov, Step)):
+            raise DeclarationError("micro must be a cp.ODE, cp.Map, cp.Choice, cp.Markov, "
+                                   f"cp.Response or cp.Step rule, got {type(m.micro).__name__}",
                                    level="micro")
         if m.time not in ("continuous", "discrete"):
             raise DeclarationError(f"time must be 'continuous' or 'discrete', got {m.time!r}",
@@ -288,6 +300,19 @@ class _Checker:
             raise DeclarationError("a discrete-time model updates its units once per period: "
                                    "declare the micro rule as cp.Map(rhs=..., initial=...)",
                                    symbol=states, level="micro")
+        if m.time == "discrete" and isinstance(m.micro, Markov):
+            raise DeclarationError("cp.Markov units jump at rates in continuous time: declare "
+                                   "time='continuous', or give the one-period transition "
+                                   "probabilities as a cp.Choice or a cp.Map",
+                                   symbol=states, level="micro")
+        if isinstance(m.micro, Markov):
+            taken = sorted(set(m.micro.share_names) & (set(m.parameters) | set(m.traits)
+                                                       | set(m.context) | set(m.aggregates)
+                                                       | set(m.macro)))
+            if taken:
+                raise DeclarationError(f"'{taken[0]}' names a mean-field share of the Markov "
+                                       "state (p_<state>_<j>, the share of option j); rename "
+                                       "it", symbol=taken[0], level="micro")
         if m.time == "continuous" and isinstance(m.micro, Map):
             raise DeclarationError("cp.Map is a discrete-time rule: use cp.ODE, or declare "
                                    "time='discrete'", symbol=states, level="micro")
@@ -371,7 +396,8 @@ class _Checker:
             if not isinstance(dist, _distributions.Distribution):
                 raise DeclarationError(
                     f"a trait needs a distribution (cp.Normal, cp.Uniform, cp.LogNormal, "
-                    f"cp.Beta, cp.Discrete, cp.Fixed), got {dist!r}", symbol=name,
+                    f"cp.Beta, cp.Lorentzian, cp.Mixture, cp.Discrete, cp.Fixed), got "
+                    f"{dist!r}", symbol=name,
                     level="traits")
             for p in dist.parameters():
                 if p not in m.parameters:
@@ -410,7 +436,7 @@ class _Checker:
                     raise DeclarationError(f"Fixed trait values have length "
                                            f"{dist.values.size} but N = {n}", symbol=name,
                                            level="traits")
-        initial = {} if m.micro.kind == "choice" else m.micro.initial
+        initial = {} if m.micro.kind in ("choice", "markov") else m.micro.initial
         for state, value in initial.items():
             if isinstance(value, (np.ndarray, list, tuple)):
                 arr = np.asarray(value)
@@ -423,11 +449,11 @@ class _Checker:
                                            "population=N", symbol=state, level="micro")
         for name, agg in m.aggregates.items():
             if isinstance(agg, Share):
-                if m.micro.kind != "choice":
-                    raise DeclarationError("a Share aggregate needs a choice rule",
+                if m.micro.kind not in ("choice", "markov"):
+                    raise DeclarationError("a Share aggregate needs a choice or Markov rule",
                                            symbol=name, level="aggregates")
                 if float(agg.option) not in m.micro.options:
-                    raise DeclarationError(f"option {agg.option!r} is not one of the choice's "
+                    raise DeclarationError(f"option {agg.option!r} is not one of the rule's "
                                            f"options {m.micro.options}", symbol=name,
                                            level="aggregates")
             if isinstance(agg, Local):
@@ -484,16 +510,23 @@ class _Checker:
             reads_own = set()
             micro_hints["micro"] = (f"a {m.micro.kind} rule depends on traits, context and "
                                     "parameters only, not on the unit's current state")
+        elif m.micro.kind == "markov":
+            reads_own = set()
+            micro_hints["micro"] = ("a Markov rate depends on traits, context and parameters "
+                                    "only; the unit's own state is which rates apply (give "
+                                    "one rate per transition in rates={{(from, to): ...}})")
         for sym, value in m.micro.expressions().items():
             check(value, sym, "micro", reads_own | traits | ctx | params | unit_shocks,
                   micro_hints)
-        states_needing_init = () if m.micro.kind in ("response", "choice") else m.states
+        states_needing_init = (() if m.micro.kind in ("response", "choice", "markov")
+                               else m.states)
         for state in states_needing_init:
             if state not in m.micro.initial:
                 raise DeclarationError("has no initial value; give one in initial={...} (a "
                                        "number, an expression of traits, or an array)",
                                        symbol=state, level="micro")
-        for state, value in ({} if m.micro.kind == "choice" else m.micro.initial).items():
+        for state, value in ({} if m.micro.kind in ("choice", "markov")
+                             else m.micro.initial).items():
             if state not in own:
                 raise DeclarationError(f"an initial value is given for '{state}', which is "
                                        f"not a state of the micro rule {sorted(own)}",
@@ -501,16 +534,18 @@ class _Checker:
             if not isinstance(value, (np.ndarray, list, tuple)):
                 check(value, state, "micro", traits | params,
                       {"micro": "an initial value may depend on traits and parameters only"})
-        if isinstance(m.micro, Choice):
+        if isinstance(m.micro, (Choice, Markov)):
             _check_choice_initial(m.micro, m.population)
+        if isinstance(m.micro, Choice):
             _check_constant_probabilities(m.micro)
 
         agg_hint = {"context": "aggregation sees micro state, traits and parameters only",
                     "macro": "aggregation sees micro state, traits and parameters only"}
         for name, agg in m.aggregates.items():
             if agg.expr is not None:
-                check(agg.expr, name, "aggregates", own | traits | params | unit_shocks,
-                      agg_hint)
+                e = check(agg.expr, name, "aggregates", own | traits | params | unit_shocks,
+                          agg_hint)
+                self.check_moments(name, agg, e)
 
         hint = unit_hint("the context map sees")
         reads = {name: check(value, name, "context", macro | aggs | params | ctx | shocks,
@@ -534,6 +569,16 @@ class _Checker:
                 raise DeclarationError(f"the initial value must be finite, got {mac.initial!r}",
                                        symbol=name, level="macro")
 
+
+    def check_moments(self, name, agg, e):
+        """An aggregate whose expectation over a heavy-tailed trait does not exist (a Mean of
+        a Lorentzian trait itself, a Variance of anything growing with it) has no large-
+        population limit, and mean-field nodes would give a meaningless finite number."""
+        for trait in sorted(set(e.names) & set(self.m.traits)):
+            problem = e.expr is not None and self.m.traits[trait].moment_problem(
+                e.expr, trait, variance=isinstance(agg, Variance))
+            if problem:
+                raise DeclarationError(problem, symbol=name, level="aggregates")
 
     def check_shocks(self):
         """Noise intensities and shock deviations: expressions of what each may read;

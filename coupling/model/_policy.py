@@ -136,4 +136,6 @@ def _replace_rule(rule, exprs):
     """The micro rule with its expressions (keyed as by ``rule.expressions()``) replaced."""
     if rule.kind == "choice":
         return dataclasses.replace(rule, probabilities=tuple(exprs.values()))
+    if rule.kind == "markov":
+        return dataclasses.replace(rule, rates=dict(zip(rule.rates, exprs.values())))
     return dataclasses.replace(rule, rhs=exprs)

@@ -13,7 +13,11 @@ structured form (see :mod:`coupling._linalg`).
 
 For a choice rule the state of a finite population is each unit's chosen option value; in the
 mean-field limit it is each node's vector of choice probabilities p (K states per node), which
-follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970). A response rule x = r(θ, c) is
+follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970). A Markov rule
+(:mod:`coupling.model._markov`) holds option values in a finite population too; its mean-field
+limit (and the expected state of a finite population) is the model's
+:attr:`~coupling.Model.master_equation`, an ODE model of the shares p_1..p_{K-1} per node,
+which the System then binds instead of the declared model. A response rule x = r(θ, c) is
 written in its relaxation form :math:`\varepsilon \dot x = r - x`, of which it is the ε → 0
 limit: the flat residual and Jacobian below are those of that form (simulation of response
 rules tracks the fixed point itself, see :mod:`coupling.dynamics._response`).
@@ -38,6 +42,7 @@ from scipy import sparse
 from .._errors import DeclarationError, ParameterDomainError
 from ._arrivals import Count
 from ._compiled import bare
+from ._markov import Markov
 from ._rules import Choice, Local, Mean, MeanField, Share, Statistic, Variance
 
 
@@ -62,6 +67,9 @@ class System:
     """
 
     def __init__(self, model, population, seed=None, params=None, expected=False):
+        params = dict(model.parameters) if params is None else params
+        if model.micro.kind == "markov" and (isinstance(population, MeanField) or expected):
+            model = model.master_equation  # the shares follow the master equation
         self.model = model
         self.rule = model.micro
         self.population = population
@@ -79,7 +87,7 @@ class System:
                                        if not isinstance(a, Local))
         self.local_aggregates = tuple(n for n, a in model.aggregates.items()
                                       if isinstance(a, Local))
-        self.choice = isinstance(self.rule, Choice)
+        self.choice = isinstance(self.rule, (Choice, Markov))  # units hold an option value
         self.expected = self.choice and (self.mean_field or expected)
         self.response = self.rule.kind == "response"
         # micro residual (r - x)/eps: choice probabilities and responses relax to their rule
@@ -112,7 +120,7 @@ class System:
             self.neighbours = None
         self._node_cache = {}
         self._plan = None  # the fast right-hand side, built after the first evaluation
-        self.set_parameters(dict(model.parameters) if params is None else params)
+        self.set_parameters(params)
         if self.choice and self.expected:
             self._check_probabilities()
 

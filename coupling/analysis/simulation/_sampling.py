@@ -69,7 +69,7 @@ class Sampler:
 
         self.model, self.population, self.spread = model, population, spread
         self.finite = not isinstance(population, MeanField)
-        self.choice = model.micro.kind == "choice"
+        self.choice = model.micro.kind in ("choice", "markov")
         self.states = () if self.choice else tuple(model.micro.states)
         self.box = _bounds(model, population, bounds, self.states, seed, t_end)
 
