@@ -287,10 +287,14 @@ class LowRankSolver:
     def __init__(self, blocks, tail, U, Vt, *, sparse_part=None, u_scale=1.0):
         self.M, self.k = blocks.shape[0], blocks.shape[1]
         self.nm = self.M * self.k
-        self._diag = self._block_inv = self._sparse = None
+        self._diag = self._block_inv = self._sparse = self._whole = None
         if sparse_part is not None:
             Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
-            self._sparse = spla.splu(sparse.csc_matrix(Q))
+            try:
+                self._sparse = spla.splu(sparse.csc_matrix(Q))
+            except RuntimeError:  # Q singular (a conservation law along the network)
+                self._whole, self._rank = _bordered_lu(Q, tail, u_scale * U, Vt), U.shape[1]
+                return
         elif self.k == 1:  # one state per unit: a division, not M inversions of 1 x 1
             self._diag = _reciprocal(blocks.reshape(self.M))
         else:
@@ -311,7 +315,7 @@ class LowRankSolver:
         self = cls.__new__(cls)
         self.M, self.k = q.size, 1
         self.nm = q.size
-        self._diag = self._block_inv = self._sparse = self._tail = None
+        self._diag = self._block_inv = self._sparse = self._tail = self._whole = None
         self._tail_diag = np.empty(0)
         self._qinv = _reciprocal(q)
         self._couple(Ut, Vt, u_scale)
@@ -361,6 +365,11 @@ class LowRankSolver:
 
     def solve(self, b):
         """(Q + U Vt)^{-1} b."""
+        if self._whole is not None:
+            b = np.asarray(b, dtype=float)
+            padded = np.zeros((self._whole.shape[0],) + b.shape[1:])
+            padded[:b.shape[0]] = b
+            return self._whole.solve(padded)[:b.shape[0]]
         x = self._solve_q(np.asarray(b, dtype=float))
         if self._Wt is not None:
             x -= self._Wt.T @ (self.Vt @ x)
@@ -369,14 +378,13 @@ class LowRankSolver:
     def slogdet(self):
         """sign and log|det| by the matrix determinant lemma,
         det(Q + U Vᵀ) = det(Q) det(I + Vᵀ Q⁻¹ U)."""
+        if self._whole is not None:  # det [[Q, U], [Vᵀ, -I]] = (-1)^r det(Q + U Vᵀ)
+            return _splu_slogdet(self._whole, (-1.0) ** self._rank)
         if self._qinv is not None:  # det(Q) = 1/prod(Q^{-1})
             sign, logdet = np.prod(np.sign(self._qinv)), -np.sum(np.log(np.abs(self._qinv)))
         else:
-            if self._sparse is not None:  # P_r Q P_c = L U with a unit lower triangular L
-                d = self._sparse.U.diagonal()
-                sign = (np.prod(np.sign(d)) * _permutation_sign(self._sparse.perm_r)
-                        * _permutation_sign(self._sparse.perm_c))
-                logdet = np.sum(np.log(np.abs(d)))
+            if self._sparse is not None:
+                sign, logdet = _splu_slogdet(self._sparse)
             elif self._diag is not None:
                 sign = np.prod(np.sign(self._diag))
                 logdet = -np.sum(np.log(np.abs(self._diag)))
@@ -391,6 +399,28 @@ class LowRankSolver:
                 part_sign, part_log = factor.slogdet()
                 sign, logdet = sign * part_sign, logdet + part_log
         return sign, logdet
+
+
+def _splu_slogdet(lu, sign=1.0):
+    """sign and log|det| of a SuperLU factor: P_r A P_c = L U, L unit lower triangular."""
+    d = lu.U.diagonal()
+    sign *= np.prod(np.sign(d)) * _permutation_sign(lu.perm_r) * _permutation_sign(lu.perm_c)
+    return sign, np.sum(np.log(np.abs(d)))
+
+
+def _bordered_lu(Q, tail, U, Vt):
+    r"""Sparse LU of :math:`K = [[Q \oplus T, U], [V^T, -I_r]]`, whose leading block of the
+    solution of K (x, z) = (b, 0) is :math:`(Q \oplus T + U V^T)^{-1} b`: used when Q itself
+    is singular (e.g. a quantity conserved along the network part), while J is not. K has
+    2 n r entries beyond Q's; the ordering puts its r dense rows and columns last."""
+    r = U.shape[1]
+    P = sparse.block_diag([Q, sparse.csr_matrix(tail)]) if tail.shape[0] else Q
+    K = sparse.bmat([[P, sparse.csr_matrix(U)],
+                     [sparse.csr_matrix(Vt), -sparse.eye(r)]], format="csc")
+    try:
+        return spla.splu(K)
+    except RuntimeError as error:
+        raise np.linalg.LinAlgError(f"singular structured matrix ({error})") from None
 
 
 @functools.cache

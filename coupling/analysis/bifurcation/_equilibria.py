@@ -50,7 +50,7 @@ from ..._text import counted, number_widths, optional, row
 from ...model._distributions import Discrete, Fixed
 from ...model._rules import MeanField
 from ...results import Result
-from ._problem import DENSE_LIMIT, EquilibriumProblem
+from ._problem import DENSE_LIMIT, EquilibriumProblem, homogeneous_twin
 
 #: Unit rest-state combinations tried at one context before falling back to equal ranks.
 MAX_COMBINATIONS = 4096
@@ -377,12 +377,14 @@ def _joined(message, text, status):
 # ---------------------------------------------------------------------- one search
 def _search(model, population, *, bounds, seed, grid, starts, tol):
     problem = EquilibriumProblem(model, population, seed)
-    box, micro_box = _bounds(problem, bounds)
     notes = []
-    if _undetermined_rest_state(problem):
-        candidates = _full_search(problem, box, micro_box, grid, starts)
+    if problem.network:
+        candidates = _network_candidates(problem, bounds=bounds, seed=seed, grid=grid,
+                                         starts=starts, tol=tol)
+    elif _undetermined_rest_state(problem):
+        candidates = _full_search(problem, *_bounds(problem, bounds), grid, starts)
     else:
-        candidates = _candidates(problem, box, micro_box, grid, starts, notes)
+        candidates = _candidates(problem, *_bounds(problem, bounds), grid, starts, notes)
     found = []
     for u in candidates:
         u, residual, converged = _polish(problem, u, tol)
@@ -399,6 +401,20 @@ def _search(model, population, *, bounds, seed, grid, starts, tol):
                       message=text or "The search finished.", model=model.name,
                       parameters=s.params, nodes=population.nodes if s.mean_field else None,
                       population="mean-field" if s.mean_field else population)
+
+
+def _network_candidates(problem, **options):
+    """Starts for a network model: the model's initial state and the equilibria of its
+    homogeneous twin (the Local aggregates read as population means,
+    :func:`homogeneous_twin`), same population and trait draws, polished afterwards on the
+    network. The search reaches the equilibria continued from the homogeneous ones (e.g. the
+    uniform states of a regular graph); patterned equilibria that have no homogeneous
+    counterpart are not searched for."""
+    twin = _search(homogeneous_twin(problem.model), problem.population, **options)
+    s = problem.system
+    return [s.pack(s.initial_micro(), s.initial_macro())] + [
+        s.pack(np.asarray(e.micro, float), np.array(list(e.macro.values()), float))
+        for e in twin]
 
 
 def _polish(problem, u, tol, max_iter=40):

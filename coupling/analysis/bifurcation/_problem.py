@@ -10,6 +10,16 @@ Shared by :func:`~coupling.equilibria` and :func:`~coupling.continuation`. It wr
   f(x_i, θ_i, c) = 0 unit by unit);
 * the spectrum of the full coupled Jacobian at the model's ε.
 
+A model with a network (:class:`~coupling.Local` aggregates) has no reduced residual: each
+unit's context depends on its neighbours, not on global quantities alone. Its equilibria
+are searched on the full state u, from the equilibria of its *homogeneous twin*
+(:func:`homogeneous_twin`: every neighbourhood mean replaced by the population mean, exact
+for the uniform states of a regular graph with identical units) polished by Newton's
+method with sparse LU of the block-diagonal-plus-network part and the global aggregates
+through Woodbury (:class:`~coupling._linalg.LowRankSolver`); its spectrum comes from
+:func:`~coupling.analysis.bifurcation._secular.network_leading_eigenvalues`, since the
+secular equation needs a block-diagonal part.
+
 A response rule x = r(θ, c) is the ε → 0 limit of ε ẋ = r - x: its equilibria are the zeros of
 that relaxed system (whatever ε), and its stability is that of the limit, from the split
 J = [[J_xx, J_xy], [J_yx, J_yy]] into micro and macro: fast eigenvalues of ε J_xx (in the fast
@@ -25,8 +35,9 @@ from ..._errors import DeclarationError, ParameterDomainError
 from ..._linalg import DenseJacobian, StructuredJacobian
 from ...model._expressions import UnitStep
 from ...model._flat import flat_system
+from ...model._rules import Local, Mean
 from ...model._system import System
-from ._secular import leading_eigenvalues
+from ._secular import leading_eigenvalues, network_leading_eigenvalues
 
 DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
 
@@ -44,9 +55,10 @@ class EquilibriumProblem:
         if kind == "response" and self.discrete:
             raise DeclarationError("equilibria of discrete-time response models are not "
                                    "supported yet", level="micro")
-        if model.network is not None:
-            raise DeclarationError("equilibria of network models are not supported yet",
-                                   symbol="network", level="network")
+        self.network = model.network is not None
+        if self.network and self.discrete:
+            raise DeclarationError("equilibria of discrete-time network models are not "
+                                   "supported yet", symbol="network", level="network")
         if not model.compiled.differentiable:
             raise DeclarationError("equilibria need derivatives of every aggregate; a "
                                    "Statistic aggregate is opaque", level="aggregates")
@@ -218,6 +230,7 @@ class EquilibriumProblem:
 
     def reduced_residual(self, point, guess=None):
         """R(s) on s = (global aggregates, macro state); returns (R, micro state)."""
+        self._refuse_network("the reduced residual")
         s = self.system
         a = len(self.read)
         X = np.zeros(len(s.global_aggregates))
@@ -262,7 +275,8 @@ class EquilibriumProblem:
 
         Up to DENSE_LIMIT states: every eigenvalue, dense. Beyond: the roots of the secular
         equation of the structured Jacobian and its unstable count by the argument principle,
-        in O(N) (see :mod:`coupling.analysis.bifurcation._secular`).
+        in O(N) (see :mod:`coupling.analysis.bifurcation._secular`); with a network, by
+        shift-invert Arnoldi on sparse LU factors.
         """
         if self._system.response:
             return self._response_spectrum(u, count)
@@ -270,12 +284,20 @@ class EquilibriumProblem:
         if J.shape[0] <= DENSE_LIMIT or isinstance(J, DenseJacobian):
             eig = np.linalg.eigvals(J.toarray())
             unstable = _count_unstable(eig + 1 if self.discrete else eig, self.discrete)
+        elif J.coupling is not None:
+            eig, unstable = network_leading_eigenvalues(J, count)
         else:
             eig, unstable = leading_eigenvalues(J, count, discrete=self.discrete)
         if self.discrete:
             multipliers = eig + 1
             return multipliers[np.argsort(-np.abs(multipliers))], unstable
         return eig[np.argsort(-eig.real)], unstable
+
+    def _refuse_network(self, what):
+        if self.network:
+            raise DeclarationError(f"{what} needs units coupled through global aggregates "
+                                   f"only; this model has a network", symbol="network",
+                                   level="network")
 
     # ------------------------------------------------------------------ response rules
     def _response_spectrum(self, u, count):
@@ -362,3 +384,14 @@ def _batched_solve(A, b):
     if A.shape[1] == 1:
         return b / A[:, 0, :]
     return np.linalg.solve(A, b[..., None])[..., 0]
+
+
+def homogeneous_twin(model):
+    r"""The model with every :class:`~coupling.Local` aggregate replaced by the
+    :class:`~coupling.Mean` of the same expression, and no network: the homogeneous
+    approximation :math:`L_i \approx \frac1N \sum_j g_j`. On a regular graph (every row
+    of the row-normalised adjacency sums to one) with identical units its uniform
+    equilibria are equilibria of the network model, with the same values."""
+    aggregates = {n: Mean(a.expr) if isinstance(a, Local) else a
+                  for n, a in model.aggregates.items()}
+    return model.replace(aggregates=aggregates, network=None)
