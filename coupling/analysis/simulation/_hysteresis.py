@@ -71,7 +71,7 @@ REFINE_SAMPLES = 1001
 def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rates=None,
                observables=None, population=None, seed=None, replicates=None, hold=None,
                n_points=1000, window=0.01, threshold=0.2, confidence=0.95, diagram="auto",
-               progress=None, dt=None, method=None, rtol=None, atol=None):
+               bounds=None, progress=None, dt=None, method=None, rtol=None, atol=None):
     r"""Sweep ``param`` up across ``interval`` and back down by simulation; find the jumps
     and measure the hysteresis loop.
 
@@ -124,6 +124,10 @@ def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rat
         The continuation of the deterministic counterpart (the mean-field limit) over the
         interval, for the overlay and the fold delays. "auto" computes it when the model
         allows; None skips it.
+    bounds : mapping, optional
+        ``{name: (lo, hi)}``: the region of the equilibria that the automatic diagram and
+        the rate check search, as in :func:`~coupling.equilibria` (e.g. to leave out an
+        extinct state at 0).
     progress : bool, optional
         A progress bar over the replicates on stderr (with tqdm installed); default: when
         stderr is a terminal.
@@ -148,7 +152,8 @@ def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rat
                      rates=rates, observables=observables, population=population, seed=seed,
                      replicates=replicates, hold=hold, n_points=n_points, window=window,
                      threshold=threshold, confidence=confidence, diagram=diagram,
-                     progress=progress, dt=dt, method=method, rtol=rtol, atol=atol)
+                     bounds=bounds, progress=progress, dt=dt, method=method, rtol=rtol,
+                     atol=atol)
     if spec.diagram == "auto":
         spec.diagram = continue_counterpart(spec)
     relaxation = jacobian_relaxation(spec)

@@ -13,7 +13,7 @@ class SweepSpec:
 
     def __init__(self, model, param, interval, *, rate, settle, steps, rates, observables,
                  population, seed, replicates, hold, n_points, window, threshold,
-                 confidence, diagram, progress, dt, method, rtol, atol):
+                 confidence, diagram, bounds, progress, dt, method, rtol, atol):
         from ...model._model import Model
         from ...model._rules import MeanField
         from ..bifurcation._diagram import BifurcationDiagram
@@ -55,7 +55,7 @@ class SweepSpec:
         self.replicates, self.root = replicates, seed_root(seed)
         self.seeds = [child_seed(self.root, i) for i in range(replicates)]
         self.observables = _observables(model, observables)
-        self.diagram = diagram
+        self.diagram, self.bounds = diagram, None if bounds is None else dict(bounds)
         self.progress = progress_option(progress)
         self.discrete = model.time == "discrete"
         self.response = model.micro.kind == "response"

@@ -23,7 +23,7 @@ def continue_counterpart(spec):
 
     try:
         return continuation(spec.model, spec.param, (spec.lo, spec.hi),
-                            population=counterpart(spec))
+                            population=counterpart(spec), bounds=spec.bounds)
     except Exception:  # noqa: BLE001 - the overlay is optional: no counterpart, no overlay
         return None
 
@@ -44,7 +44,7 @@ def jacobian_relaxation(spec):
     try:
         for end in (spec.lo, spec.hi):
             found = equilibria(spec.model.with_parameters(**{spec.param: end}),
-                               population=counterpart(spec))
+                               population=counterpart(spec), bounds=spec.bounds)
             for eq in found:
                 if eq.stable:
                     rates.append(_decay_of(spec, eq))
