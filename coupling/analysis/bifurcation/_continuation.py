@@ -251,7 +251,6 @@ class EquilibriumBranch(AugmentedProblem):
         border = theta * (a["tau"][:-1] + b["tau"][:-1]) / 2
         border /= np.linalg.norm(border)
         rhs = np.append(np.zeros(n), 1.0)
-        left = np.zeros(n)
         for _ in range(30):
             try:
                 lin = self.linearise(w)
@@ -274,11 +273,11 @@ class EquilibriumBranch(AugmentedProblem):
                 break
         lin = self.linearise(w)
         converged = np.max(np.abs(lin.residual)) < 10 * tol and _between(walker, w, a, b)
-        # at a fold the left null vector sees F_p; at a branch point (where another branch
-        # crosses, e.g. a pitchfork seen from its side branch) it does not
-        scale = max(np.linalg.norm(self.linearise(x["w"]).Fp) for x in (a, b))
-        crossing = np.any(left) and \
-            abs(left @ self.linearise(w).Fp) < 1e-3 * np.linalg.norm(left) * scale
+        # a turning point where another branch crosses (a pitchfork seen from its side
+        # branch) makes [[J, F_p], [τᵀ]] singular, so its determinant changes sign from a to
+        # b; at a fold it does not (the left null vector's F_p is no test: it depends on
+        # the scaling of the states, fast shares carry F_p / ε)
+        crossing = self._branch_sign(a["w"], a["tau"]) * self._branch_sign(b["w"], b["tau"]) < 0
         return Located("branch" if crossing else "fold", w,
                        "converged" if converged else "guess", change=1)
 
@@ -340,12 +339,17 @@ class EquilibriumBranch(AugmentedProblem):
 
     def _locate_branch_point(self, a, b, walker):
         """Bisection on the sign of det [[J, F_p], [τᵀ, τ_p]] along the branch."""
-        def sign(w):
-            tau = walker.tangent(w, a["tau"])
-            return self.linearise(w).border(self.weights * tau).slogdet()[0]
-
-        w, status = walker.bisect(a, b, sign)
+        w, status = walker.bisect(a, b,
+                                  lambda w: self._branch_sign(w, walker.tangent(w, a["tau"])))
         return Located("branch", w, status, change=1)
+
+    def _branch_sign(self, w, tau):
+        """The sign of det [[J, F_p], [τᵀ, τ_p]] at w, the test function of branch points
+        (0 where it is exactly singular)."""
+        try:
+            return self.linearise(w).border(self.weights * tau).slogdet()[0]
+        except np.linalg.LinAlgError:
+            return 0.0
 
     def _hopf_data(self, w):
         """Frequency and first Lyapunov coefficient (dense systems). For a response rule,
