@@ -28,13 +28,9 @@ def linear_model(eps=1e-2):
 
 
 def van_der_pol(eps=1e-3):
-    r"""Identical units ε ẋ_i = -x_i + 2X - X³/3 + y, ẏ = -X: the aggregate obeys
-    ε Ẋ = X - X³/3 + y, ẏ = -X, the Van der Pol oscillator in Liénard form (slow time)."""
-    return cp.Model(
-        name="van-der-pol",
-        micro=cp.ODE(rhs={"x": "-x + 2*X_seen - X_seen**3/3 + y_seen"}, initial={"x": 2.0}),
-        aggregates={"X": "x"}, context={"X_seen": "X", "y_seen": "y"},
-        macro={"y": cp.Macro("-X", 0.0)}, parameters={"eps": eps}, timescale="eps")
+    r"""The catalogue model: identical units whose aggregate obeys ε Ẋ = X - X³/3 + y,
+    ẏ = -X, the Van der Pol oscillator in Liénard form (slow time)."""
+    return cp.load("van-der-pol", eps=eps)
 
 
 # ----------------------------------------------------------------------------- reduce
