@@ -24,8 +24,8 @@ import functools
 import math
 
 import numpy as np
-import scipy.sparse as sparse
 import scipy.sparse.linalg as spla
+from scipy import sparse
 from scipy.linalg import lapack
 
 #: Below this size, systems are factored densely: the structure pays off only beyond it.
@@ -206,7 +206,7 @@ class SmallLU:
     singular.
     """
 
-    __slots__ = ("lu", "piv", "_getrs")
+    __slots__ = ("_getrs", "lu", "piv")
 
     def __init__(self, matrix):
         matrix = np.asarray(matrix)
@@ -289,7 +289,7 @@ class LowRankSolver:
         self.nm = self.M * self.k
         self._diag = self._block_inv = self._sparse = self._whole = None
         if sparse_part is not None:
-            Q = sparse.block_diag(list(blocks), format="csc") + sparse_part
+            Q = block_diagonal(blocks) + sparse_part
             try:
                 self._sparse = spla.splu(sparse.csc_matrix(Q))
             except RuntimeError:  # Q singular (a conservation law along the network)
@@ -421,6 +421,39 @@ def _bordered_lu(Q, tail, U, Vt):
         return spla.splu(K)
     except RuntimeError as error:
         raise np.linalg.LinAlgError(f"singular structured matrix ({error})") from None
+
+
+def block_diagonal(blocks):
+    """blockdiag(B_1, ..., B_M) of a stack of p x q blocks (M, p, q), as a CSR matrix
+    (M p, M q), built from its index arrays in a few whole-array operations."""
+    M, p, q = blocks.shape
+    columns = (np.arange(M)[:, None, None] * q + np.arange(q)[None, None, :])
+    indices = np.broadcast_to(columns, (M, p, q)).ravel()
+    indptr = np.arange(M * p + 1) * q
+    return sparse.csr_matrix((blocks.ravel(), indices, indptr), shape=(M * p, M * q))
+
+
+def network_part(left, neighbours, right):
+    r"""The sparse unit-to-unit coupling :math:`S = \mathrm{blockdiag}(L_i)\,(W \otimes
+    I_l)\,\mathrm{blockdiag}(R_j)` of units that read l network-local aggregates, as a
+    block-sparse (BSR) matrix with one k x k block :math:`w_{ij} L_i R_j` per edge of W.
+
+    Parameters
+    ----------
+    left : ndarray (M, k, l)
+        d(unit i's rates)/d(its local aggregates).
+    neighbours : sparse matrix (M, M)
+        The row-normalised adjacency W.
+    right : ndarray (M, l, k)
+        d(unit j's contribution to the local aggregates)/d(its state).
+    """
+    W = sparse.csr_matrix(neighbours)
+    W.sort_indices()
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    blocks = W.data[:, None, None] * np.einsum("eal,elb->eab", left[rows], right[W.indices])
+    k = left.shape[1]
+    return sparse.bsr_matrix((blocks, W.indices, W.indptr),
+                             shape=(W.shape[0] * k, W.shape[1] * k)).tocsr()
 
 
 @functools.cache

@@ -37,8 +37,10 @@ condition a < 2V'(b) (their eq. 12, with their f(Δx) = V). Below a_c a small pe
 into stop-and-go waves that travel backwards: cars in a jam nearly stop, cars between jams
 drive near the free speed.
 
-**Flow–density.** Uniform flow carries q = ρ V(1/ρ); in the congested regime (a below a_c) the
-jammed flow is below it (Bando et al. 1995, Fig. 8).
+**Flow–density.** Uniform flow carries q = ρ V(1/ρ). Inside the unstable band the jammed
+flow lies on the chord between the jam and the free flow (Bando et al. 1995, Fig. 8): below
+the uniform curve where V is concave (b > 2, the low-density side), above it where V is
+convex (b < 2).
 
 **No mean-field limit.** The car ahead is one car: replacing it by the mean car (the
 homogeneous approximation, ``cp.Mean`` for ``cp.Local``) keeps the uniform state but only its

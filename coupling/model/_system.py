@@ -513,7 +513,7 @@ class System:
 
         For maps it is the Jacobian of G(u) - u: the eigenvalues plus one are the multipliers.
         """
-        from .._linalg import StructuredJacobian
+        from .._linalg import StructuredJacobian, network_part
 
         self._refuse_arrivals()
         Z, y = self.unpack(u)
@@ -560,10 +560,8 @@ class System:
             for i in range(nc):
                 for j in range(nl):
                     DLa[:, i, j] = DL[i][j]
-            left = sparse.block_diag(list(np.einsum("mkc,mcl->mkl", B, DLa)), format="csr")
-            right = sparse.block_diag(list(H.transpose(1, 0, 2)), format="csr")
-            spread = sparse.kron(self.neighbours, sparse.eye(nl), format="csr")
-            coupling = (left @ spread @ right).tocsr()
+            coupling = network_part(np.einsum("mkc,mcl->mkl", B, DLa), self.neighbours,
+                                    H.transpose(1, 0, 2))
         return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m))
 
 

@@ -32,7 +32,7 @@ singular perturbation theory for ordinary differential equations", J. Differenti
 import numpy as np
 
 from ..._errors import DeclarationError, ParameterDomainError
-from ..._linalg import DenseJacobian, StructuredJacobian
+from ..._linalg import DENSE_SOLVE, DenseJacobian, StructuredJacobian
 from ...model._expressions import UnitStep
 from ...model._flat import flat_system
 from ...model._rules import Local, Mean
@@ -77,7 +77,7 @@ class EquilibriumProblem:
         self._params, self._stale = dict(s.params), False
         self.flat = flat_system(s)
         self._traits_read = set().union(*(d.parameters() for d in model.traits.values()))
-        self._linearised = None
+        self._linearised = self._network_jacobian = None
         code = model.compiled
         read = set(code.macro.names).union(*(c.names for c in code.context.values()))
         # aggregates nobody reads are outputs; the coupling runs through the others
@@ -124,7 +124,7 @@ class EquilibriumProblem:
                 self.flat.set_parameter(name, value)  # the System catches up when it is used
             self._stale = True
         self._params = params
-        self._linearised = None
+        self._linearised = self._network_jacobian = None
 
     def set_parameter(self, name, value):
         if self._params[name] != float(value):  # continuation asks at every evaluation
@@ -172,9 +172,20 @@ class EquilibriumProblem:
         return self.system.residual(u)
 
     def jacobian(self, u):
+        """The Jacobian at u: dense for written-out systems and for small networks (up to
+        DENSE_SOLVE states, where sparse factors cost more than dense ones), else structured
+        (memoised for networks: continuation asks several times at one point)."""
         if self.flat is not None:
             return DenseJacobian(self._flat_at(u)[1])
-        return self.system.jacobian(u)
+        if not self.network:
+            return self.system.jacobian(u)
+        key = u.tobytes()
+        if self._network_jacobian is None or self._network_jacobian[0] != key:
+            J = self.system.jacobian(u)
+            if J.shape[0] <= DENSE_SOLVE:
+                J = DenseJacobian(J.toarray())
+            self._network_jacobian = key, J
+        return self._network_jacobian[1]
 
     def parameter_derivative(self, u, name):
         """F_p: symbolic for written-out systems, else by :meth:`differentiate`."""
