@@ -56,6 +56,7 @@ _PUBLIC = {
     ".model._markov": ("Markov",),
     ".model._model": ("Model",),
     ".model._reduce": ("reduce",),
+    ".model._reduction": ("Reduction",),
     ".model._rules": ("ODE", "Choice", "Local", "Macro", "Map", "Mean", "MeanField",
                       "Response", "Share", "Statistic", "Step", "Variance", "logit"),
     ".networks": ("random_graph", "rewire", "ring_lattice", "torus_grid"),

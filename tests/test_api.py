@@ -52,6 +52,7 @@ EXPECTED = [
     "QuadratureWarning",
     "Ramp",
     "RateWarning",
+    "Reduction",
     "RegimeBreak",
     "ReplicateEarlyWarning",
     "Response",

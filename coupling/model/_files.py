@@ -14,6 +14,7 @@ import sympy as sp
 from .._errors import DeclarationError
 from . import _distributions, _rules
 from ._arrivals import Arrivals
+from ._reduction import Reduction
 from ._markov import Markov
 
 _RULES = {"ode": _rules.ODE, "map": _rules.Map, "response": _rules.Response,
@@ -78,7 +79,15 @@ def to_dict(model):
         "population": population if isinstance(population, int)
         else {"mean-field": population.nodes},
         **({} if model.arrivals is None else {"arrivals": model.arrivals.to_dict()}),
+        **({} if model.reduction is None else {"reduction": _reduction(model.reduction)}),
     }
+
+
+def _reduction(red):
+    return {"states": {n: {"rhs": _text(m.rhs, n, "reduction"), "initial": float(m.initial)}
+                       for n, m in red.states.items()},
+            "aggregates": {n: _text(e, n, "reduction") for n, e in red.aggregates.items()},
+            "source": red.source}
 
 
 def from_dict(data):
@@ -113,6 +122,7 @@ def from_dict(data):
                                    level="aggregates")
     population = data.pop("population", "mean-field")
     arrivals = data.pop("arrivals", None)
+    reduction = data.pop("reduction", None)
     if isinstance(population, dict):
         population = _rules.MeanField(int(population["mean-field"]))
     return Model(
@@ -124,6 +134,10 @@ def from_dict(data):
         policy=tuple(data.pop("policy", ())),
         population=population,
         arrivals=None if arrivals is None else Arrivals(**arrivals),
+        reduction=None if reduction is None else Reduction(
+            states={n: _rules.Macro(m["rhs"], m["initial"])
+                    for n, m in reduction["states"].items()},
+            aggregates=reduction["aggregates"], source=reduction.get("source", "")),
         **data)
 
 

@@ -17,6 +17,7 @@ from ._arrivals import Arrivals, Count
 from ._compiled import CompiledModel, check_probabilities, topological
 from ._expressions import Expression, check_name
 from ._markov import Markov, master_equation
+from ._reduction import check_reduction, reduced_model
 from ._rules import (
     ODE,
     Choice,
@@ -90,6 +91,10 @@ class Model:
         capacity N (see :class:`Arrivals`). Its ``count`` (the number present) becomes an
         aggregate.
     name, description : str
+    reduction : Reduction, optional
+        An exact mean-field reduction (e.g. Ott–Antonsen): equations for the aggregates that
+        the mean-field population runs instead of quadrature over the traits (see
+        :class:`Reduction`); a finite population ignores it.
 
     Raises
     ------
@@ -125,6 +130,7 @@ class Model:
     arrivals: object = None
     name: str = "model"
     description: str = ""
+    reduction: object = None
 
     def __post_init__(self):
         setter = functools.partial(object.__setattr__, self)
@@ -183,6 +189,13 @@ class Model:
         return master_equation(self) if self.micro.kind == "markov" else None
 
     @functools.cached_property
+    def reduced(self):
+        """The mean-field model its reduction declares: one unit without traits following
+        the reduction's equations (see :func:`~coupling.model._reduction.reduced_model`);
+        None without a reduction."""
+        return reduced_model(self) if self.reduction is not None else None
+
+    @functools.cached_property
     def compiled(self):
         """The compiled expressions of every level (built once, shared by copies)."""
         return CompiledModel(self)
@@ -211,12 +224,16 @@ class Model:
         """
         new = dataclasses.replace(self, **changes)
         structural = {"micro", "aggregates", "context", "macro", "traits", "time", "shocks",
-                      "arrivals"}
+                      "arrivals", "reduction"}
         if not structural & set(changes) and set(new.parameters) == set(self.parameters):
             new.__dict__["compiled"] = self.compiled
             if self.__dict__.get("master_equation") is not None:  # its compiled code too
                 kept = {n: getattr(new, n) for n in changes}
                 new.__dict__["master_equation"] = self.master_equation.replace(**kept)
+            if self.__dict__.get("reduced") is not None:
+                kept = {n: getattr(new, n) for n in changes
+                        if n not in ("population", "network")}
+                new.__dict__["reduced"] = self.reduced.replace(**kept)
         return new
 
     def __repr__(self):
@@ -285,6 +302,8 @@ class _Checker:
         self.check_population()
         self.check_expressions()
         self.check_shocks()
+        if self.m.reduction is not None:
+            check_reduction(self.m)
 
     def check_rule(self):
         m = self.m

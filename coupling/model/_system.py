@@ -17,7 +17,10 @@ follows :math:`\varepsilon \dot p = P(c) - p` (Kurtz 1970). A Markov rule
 (:mod:`coupling.model._markov`) holds option values in a finite population too; its mean-field
 limit (and the expected state of a finite population) is the model's
 :attr:`~coupling.Model.master_equation`, an ODE model of the shares p_1..p_{K-1} per node,
-which the System then binds instead of the declared model. A response rule x = r(θ, c) is
+which the System then binds instead of the declared model. So does a mean-field
+population of a model with a declared reduction (:mod:`coupling.model._reduction`): it binds
+:attr:`~coupling.Model.reduced`, one unit without traits that follows the reduction's
+equations, and a finite population binds the model as declared. A response rule x = r(θ, c) is
 written in its relaxation form :math:`\varepsilon \dot x = r - x`, of which it is the ε → 0
 limit: the flat residual and Jacobian below are those of that form (simulation of response
 rules tracks the fixed point itself, see :mod:`coupling.dynamics._response`).
@@ -68,7 +71,9 @@ class System:
 
     def __init__(self, model, population, seed=None, params=None, expected=False):
         params = dict(model.parameters) if params is None else params
-        if model.micro.kind == "markov" and (isinstance(population, MeanField) or expected):
+        if model.reduction is not None and isinstance(population, MeanField):
+            model = model.reduced  # the declared exact mean field
+        elif model.micro.kind == "markov" and (isinstance(population, MeanField) or expected):
             model = model.master_equation  # the shares follow the master equation
         self.model = model
         self.rule = model.micro

@@ -318,8 +318,8 @@ def _has_quadrature(model, population):
     """Whether a mean field's nodes approximate an expectation: some trait's nodes come from
     a quadrature rule (a Discrete or Fixed trait's nodes are its values, exactly; a trait
     read only inside steps is integrated exactly through its CDF, on one node)."""
-    if not isinstance(population, MeanField):
-        return False
+    if not isinstance(population, MeanField) or model.reduction is not None:
+        return False  # a declared reduction has no nodes
     collapsed = model.compiled.mean_field.collapsed
     return any(not isinstance(d, (Discrete, Fixed)) and name not in collapsed
                for name, d in model.traits.items())
