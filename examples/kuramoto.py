@@ -5,6 +5,12 @@ exact Ott–Antonsen mean field, continued in K on its invariant line ψ = 0, ha
 incoherent state r = 0 losing stability at K_c = 2Δ and the synchronised branch
 r = sqrt(1 - 2Δ/K); finite populations of N = 200 and 2000 oscillators with sampled
 frequencies, time-averaged after a transient, sit on it within O(1/√N).
+
+Second panel: bimodal frequencies, Lorentzians of half-width Δ = 1 at ±ω0 = ±1.5 (ω0 > Δ),
+continued on the symmetric manifold z₂ = z̄₁: the incoherent state loses stability in a
+Hopf point at K = 4Δ with frequency sqrt(ω0² - Δ²) (Martens et al. 2009), before the
+branch point at K = 2(Δ² + ω0²)/Δ; the standing wave born there is simulated on the
+reduction (its extremes of Re Z after a transient).
 """
 
 import numpy as np
@@ -38,6 +44,23 @@ for N in (200, 2000):
     print(f"N = {N}: time-averaged r {np.round(finite[N], 4)}; OA {np.round(oa, 4)}; "
           f"max |error| sqrt(N) = {np.max(np.abs(finite[N] - oa)) * np.sqrt(N):.2f}")
 
+OMEGA0 = 1.5
+bimodal = cp.load("kuramoto", fixed_phase=True, omega0=OMEGA0, Delta=DELTA)
+bimodal_diagram = cp.continuation(bimodal, "K", (1.0, 8.0))
+(hopf,) = bimodal_diagram.points("hopf")
+(pitchfork,) = bimodal_diagram.points("branch")
+print(f"bimodal ω0 = {OMEGA0}: Hopf at K = {hopf.param:.9f} (closed form 4Δ = {4 * DELTA}), "
+      f"frequency {hopf.data['omega']:.9f} (sqrt(ω0² - Δ²) = "
+      f"{np.sqrt(OMEGA0**2 - DELTA**2):.9f}); branch point at K = {pitchfork.param:.9f} "
+      f"(2(Δ² + ω0²)/Δ = {2 * (DELTA**2 + OMEGA0**2) / DELTA})")
+wave_couplings = np.array([4.05, 4.2, 4.4, 4.6])
+wave_amplitude = []
+for K in wave_couplings:
+    run = cp.simulate(bimodal.with_parameters(K=K), 300, n_points=3001)
+    wave_amplitude.append(np.abs(run.aggregates[run.t > 200, 0]).max())
+wave_amplitude = np.array(wave_amplitude)
+print(f"standing wave: max |Re Z| {np.round(wave_amplitude, 4)} at K = {wave_couplings}")
+
 if __name__ == "__main__":
     import matplotlib
 
@@ -45,7 +68,7 @@ if __name__ == "__main__":
     import matplotlib.pyplot as plt
     from _figures import destination
 
-    figure, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+    figure, (ax, wave_ax) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
     diagram.plot("X_cos", ax=ax)
     for N, marker in ((200, "s"), (2000, "o")):
         ax.plot(couplings, finite[N], marker, ms=7, mfc="none", mew=1.5,
@@ -55,6 +78,20 @@ if __name__ == "__main__":
                 color="tab:red")
     ax.set_ylim(-0.05, 0.9)  # the mirror branch X_cos = -r (ψ = π) lies below
     ax.set(xlabel="coupling strength K", ylabel="order parameter r (OA: X_cos on ψ = 0)",
-           title="Kuramoto oscillators, Lorentzian frequencies (Δ = 1): Ott–Antonsen branch")
+           title="Lorentzian frequencies (Δ = 1): Ott–Antonsen branch")
     ax.legend(loc="lower right", fontsize=8)
+
+    bimodal_diagram.plot("X_cos", ax=wave_ax)
+    for sign in (1, -1):
+        wave_ax.plot(wave_couplings, sign * wave_amplitude, "o", ms=6, mfc="none", mew=1.5,
+                     color="tab:purple", label="standing wave: extremes of Re Z"
+                     if sign > 0 else None)
+    wave_ax.axvline(4 * DELTA, color="tab:red", lw=0.8, ls=":")
+    wave_ax.annotate("Hopf, K = 4Δ", (4 * DELTA, 0.75), xytext=(-4, 0),
+                     textcoords="offset points", ha="right", color="tab:red")
+    wave_ax.set(xlabel="coupling strength K",
+                ylabel="order parameter Re Z (X_cos on z₂ = z̄₁)",
+                title=f"bimodal Lorentzians at ±ω0 = ±{OMEGA0} (Δ = 1): Hopf to a standing wave")
+    wave_ax.legend(loc="lower left", fontsize=8)
+    figure.suptitle("Kuramoto oscillators: Ott–Antonsen reductions")
     figure.savefig(destination("gallery/kuramoto.png"), dpi=110)

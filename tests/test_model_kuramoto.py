@@ -81,3 +81,61 @@ def test_finite_population_approaches_the_oa_radius(N):
     r = np.hypot(run.aggregates[:, 0], run.aggregates[:, 1])
     assert r[0] < 5 / np.sqrt(N)  # started incoherent
     assert abs(r[run.t > 8].mean() - oa_radius(K)) < 3 / np.sqrt(N)
+
+
+def bimodal_incoherent_eigenvalues(K, omega0):
+    """λ = K/4 - Δ ± sqrt(K²/16 - ω0²): the incoherent state of the bimodal reduction."""
+    root = np.sqrt(complex(K**2 / 16 - omega0**2))
+    return np.array([K / 4 - DELTA + root, K / 4 - DELTA - root])
+
+
+def ordered(values):
+    """Eigenvalues sorted by real, then imaginary part, each rounded to 1e-9."""
+    return values[np.lexsort((np.round(values.imag, 9), np.round(values.real, 9)))]
+
+
+@pytest.mark.parametrize("omega0", [0.5, 1.5])
+def test_bimodal_incoherent_spectrum(omega0):
+    """Bimodal frequencies (Lorentzians at ±ω0): the incoherent state of the full
+    two-population reduction (z₁, z₂) has λ = K/4 - Δ ± sqrt(K²/16 - ω0²), each twice (the
+    modes with Z ≠ 0 and their conjugates), to 1e-10."""
+    K = 2.0
+    found = cp.equilibria(kuramoto(K=K, omega0=omega0), quadrature="off", starts=1)
+    (zero,) = [e for e in found if np.hypot(e["X_cos"], e["X_sin"]) < 1e-8]
+    expected = bimodal_incoherent_eigenvalues(K, omega0)
+    np.testing.assert_allclose(ordered(zero.eigenvalues), ordered(np.repeat(expected, 2)),
+                               atol=1e-10)
+
+
+def incoherent_branch(omega0, interval):
+    """Continuation in K on the symmetric manifold z₂ = z̄₁ (``fixed_phase=True``) of the
+    incoherent state, from the low end of ``interval``."""
+    model = cp.load("kuramoto", fixed_phase=True, omega0=omega0, Delta=DELTA, K=interval[0])
+    start = cp.equilibria(model, starts=1)
+    assert len(start) == 1 and start[0].stable
+    return cp.continuation(model, "K", interval, start=start)
+
+
+def test_bimodal_pitchfork_below_omega0_equal_delta():
+    """ω0 < Δ: the incoherent state loses stability in a pitchfork (branch point) at
+    K = 2(Δ² + ω0²)/Δ (= 2/(π g(0)), Kuramoto's threshold for this g) to 1e-8, with no
+    Hopf point before it (the pair is real there: K²/16 > ω0²)."""
+    omega0 = 0.5 * DELTA
+    diagram = incoherent_branch(omega0, (1.7, 2.1))
+    (point,) = diagram.points("branch")
+    assert point.status == "converged"
+    assert point.param == pytest.approx(2 * (DELTA**2 + omega0**2) / DELTA, abs=1e-8)
+    assert not diagram.points("hopf")
+
+
+def test_bimodal_hopf_above_omega0_equal_delta():
+    """ω0 > Δ: the incoherent state loses stability at K = 4Δ in a Hopf point (to 1e-8)
+    with frequency sqrt(ω0² - K²/16) = sqrt(ω0² - Δ²) (1e-8); the branch point at
+    K = 2(Δ² + ω0²)/Δ lies beyond, outside the interval."""
+    omega0 = 2 * DELTA
+    diagram = incoherent_branch(omega0, (2.8, 3.2))
+    (hopf,) = diagram.points("hopf")
+    assert hopf.status == "converged"
+    assert hopf.param == pytest.approx(4 * DELTA, abs=1e-8)
+    assert hopf.data["omega"] == pytest.approx(np.sqrt(omega0**2 - DELTA**2), abs=1e-8)
+    assert not diagram.points("branch")
