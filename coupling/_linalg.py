@@ -45,11 +45,15 @@ class StructuredJacobian:
         Unit-to-unit coupling through a network.
     macro : ndarray (m, m), optional
         The macro diagonal block D (default 0).
+    translations : (Translations, ndarray (E, k, k)), optional
+        The translation group of the network (:func:`coupling.networks.translations`) and
+        the coupling's k x k block of every tie, in the network's CSR order.
     """
 
-    def __init__(self, A, U, Vt, *, coupling=None, macro=None):
+    def __init__(self, A, U, Vt, *, coupling=None, macro=None, translations=None):
         self.A, self.U, self.Vt = A, U, Vt
         self.coupling = coupling
+        self.translations = translations
         self.M, self.k = A.shape[0], A.shape[1]
         n = U.shape[0]
         m = n - self.M * self.k
@@ -436,7 +440,8 @@ def block_diagonal(blocks):
 def network_part(left, neighbours, right):
     r"""The sparse unit-to-unit coupling :math:`S = \mathrm{blockdiag}(L_i)\,(W \otimes
     I_l)\,\mathrm{blockdiag}(R_j)` of units that read l network-local aggregates, as a
-    block-sparse (BSR) matrix with one k x k block :math:`w_{ij} L_i R_j` per edge of W.
+    block-sparse (BSR) matrix with one k x k block :math:`w_{ij} L_i R_j` per edge of W, in
+    W's CSR order (sorted column indices).
 
     Parameters
     ----------
@@ -453,7 +458,7 @@ def network_part(left, neighbours, right):
     blocks = W.data[:, None, None] * np.einsum("eal,elb->eab", left[rows], right[W.indices])
     k = left.shape[1]
     return sparse.bsr_matrix((blocks, W.indices, W.indptr),
-                             shape=(W.shape[0] * k, W.shape[1] * k)).tocsr()
+                             shape=(W.shape[0] * k, W.shape[1] * k))
 
 
 @functools.cache

@@ -15,9 +15,12 @@ any other N x N sparse or dense matrix of non-negative weights works as well.
   the edges is randomised while every unit keeps its degree.
 * :func:`clustering` and :func:`degrees` — the mean local clustering coefficient and the
   degree of every unit.
+* :func:`translations` — the translation group (a ring or a torus) under which a network is
+  invariant, if any: its Jacobians at uniform states then split into Fourier modes.
 """
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -187,3 +190,66 @@ def _undirected(network):
         raise ArgumentError("network must have an empty diagonal (no self-ties)",
                             argument="network")
     return W
+
+
+class Translations(NamedTuple):
+    r"""A network invariant under the translations of a ring (``shape = (N,)``) or a torus
+    (``shape = (R, C)``, unit ``r * C + c`` at row r, column c): the weight of the tie from
+    unit i to unit i ⊕ s depends only on the offset s.
+
+    ``offsets`` (d, len(shape)) are the d offsets of every unit's ties, ``weights`` (d,)
+    their weights, and ``edge_offset`` (E,) the offset index of every stored entry of the
+    network in canonical CSR order (sorted column indices).
+    """
+
+    shape: tuple
+    offsets: np.ndarray
+    weights: np.ndarray
+    edge_offset: np.ndarray
+
+
+def translations(network, *, rtol=1e-12):
+    r"""The translation group under which a network is invariant, or None.
+
+    Tried in turn: the ring of all N units (W circulant: :math:`W_{i,\,i+s \bmod N} = w_s`)
+    and the tori R x C (C from 3 up, R = N/C ≥ 3) with units numbered row by row, as
+    :func:`ring_lattice` and :func:`torus_grid` make them. A network passes when every row
+    has the same offsets, with weights equal to row 0's within ``rtol``. Directed networks
+    (a car following the car ahead) pass as well as undirected ones.
+
+    >>> import coupling as cp
+    >>> cp.networks.translations(cp.torus_grid(4, 5)).shape
+    (4, 5)
+    """
+    W = sparse.csr_matrix(network, dtype=float)
+    W.sum_duplicates()
+    W.sort_indices()
+    n = W.shape[0]
+    counts = np.diff(W.indptr)
+    if n < 3 or W.shape != (n, n) or W.nnz == 0 or np.any(counts != counts[0]):
+        return None
+    rows = np.repeat(np.arange(n), counts)
+    shapes = [(n,)] + [(n // c, c) for c in range(3, n // 3 + 1) if n % c == 0]
+    for shape in shapes:
+        found = _invariant(W, rows, counts[0], shape, rtol)
+        if found is not None:
+            return found
+    return None
+
+
+def _invariant(W, rows, d, shape, rtol):
+    """Translations(shape, ...) if W is invariant under the translations of ``shape``."""
+    cols = shape[-1]
+    (r_i, c_i), (r_j, c_j) = np.divmod(rows, cols), np.divmod(W.indices, cols)
+    code = ((r_j - r_i) % (W.shape[0] // cols)) * cols + (c_j - c_i) % cols
+    code = code.reshape(-1, d)
+    order = np.argsort(code, axis=1, kind="stable")
+    code = np.take_along_axis(code, order, axis=1)
+    weights = np.take_along_axis(W.data.reshape(-1, d), order, axis=1)
+    if np.any(code != code[0]) or not np.allclose(weights, weights[0], rtol=rtol, atol=0):
+        return None
+    edge_offset = np.empty(W.nnz, dtype=np.intp)
+    np.put_along_axis(edge_offset.reshape(-1, d), order, np.arange(d)[None, :], axis=1)
+    offsets = np.column_stack(np.divmod(code[0], cols)) if len(shape) == 2 \
+        else code[0][:, None]
+    return Translations(shape, offsets, weights[0].copy(), edge_offset)

@@ -13,11 +13,10 @@ Over a step of length h with the context frozen, a unit in state k stays with pr
 :math:`e^{-h \lambda_k / \varepsilon}`, :math:`\lambda_k = \sum_l q_{kl}`, and otherwise
 goes to l with probability :math:`q_{kl} / \lambda_k`. This is the exact law of the first
 jump for the frozen rates; a second jump within the same step is deferred to the next step,
-an :math:`O((h\lambda/\varepsilon)^2)` error per step (none for a one-way decay). The context moves with
-the population, so freezing it over a step is an O(h) error in the transition probabilities,
-as for the revisions of a choice. The step is the
-fixed step ``dt`` of ``cp.simulate`` (default ε/10); the largest :math:`h \lambda / \varepsilon`
-met is recorded as ``stats["max_rate_step"]`` of the trajectory, and should stay small
+an :math:`O((h\lambda/\varepsilon)^2)` error per step (none for a one-way decay). The context
+moves with the population, so freezing it over a step is an O(h) error in the transition
+probabilities, as for the revisions of a choice. The step is the fixed step ``dt`` of
+``cp.simulate`` (default ε/10); the largest :math:`h \lambda / \varepsilon` met is recorded as ``stats["max_rate_step"]`` of the trajectory, and should stay small
 (say < 0.1) for the frozen-context error and the one-jump-per-step truncation to be small.
 
 Mean field: the master equation

@@ -50,7 +50,8 @@ class Model:
     r"""A coupled micro–macro model.
 
     Micro units i = 1..N with traits θ_i and state x_i follow ``micro`` (an :class:`ODE`,
-    :class:`Map`, :class:`Choice`, :class:`Markov`, :class:`Response` or :class:`Step` rule) and see the macro
+    :class:`Map`, :class:`Choice`, :class:`Markov`, :class:`Response` or :class:`Step` rule)
+    and see the macro
     world only through the context c = D(y, X, p). The population is summarised upward by the
     ``aggregates`` X = A(x, θ). Macro variables y follow dy/dt = F(y, X, c, p) (or
     y_{t+1} = G(...) in discrete time). The micro level moves on the timescale ε
@@ -211,8 +212,9 @@ class Model:
         """A copy with some parameter values changed (names are checked)."""
         for name in values:
             if name not in self.parameters:
+                known = sorted(self.parameters)
                 raise DeclarationError(f"unknown parameter; the model's parameters are "
-                                       f"{sorted(self.parameters)}{_suggest(name, self.parameters)}",
+                                       f"{known}{_suggest(name, self.parameters)}",
                                        symbol=name, level="parameters")
         return self.replace(parameters={**self.parameters, **values})
 

@@ -43,6 +43,7 @@ import sympy as sp
 from scipy import sparse
 
 from .._errors import DeclarationError, ParameterDomainError
+from ..networks import translations
 from ._arrivals import Count
 from ._compiled import bare
 from ._markov import Markov
@@ -121,8 +122,10 @@ class System:
             inv = np.where(isolated, 0.0, 1.0 / np.where(isolated, 1.0, degree))
             self.neighbours = (sparse.diags(inv) @ adjacency
                                + sparse.diags(isolated.astype(float))).tocsr()
+            self.neighbours.sort_indices()
+            self.translations = translations(self.neighbours)
         else:
-            self.neighbours = None
+            self.neighbours = self.translations = None
         self._node_cache = {}
         self._plan = None  # the fast right-hand side, built after the first evaluation
         self.set_parameters(params)
@@ -558,16 +561,20 @@ class System:
         Vt = np.zeros((r, n_micro + m))
         Vt[:a, :n_micro] = G.reshape(a, n_micro)
         Vt[a:, n_micro:] = np.eye(m)
-        coupling = None
+        coupling = translations = None
         if self.local_aggregates:
             nl = len(self.local_aggregates)
             DLa = np.zeros((M, nc, nl))
             for i in range(nc):
                 for j in range(nl):
                     DLa[:, i, j] = DL[i][j]
-            coupling = network_part(np.einsum("mkc,mcl->mkl", B, DLa), self.neighbours,
-                                    H.transpose(1, 0, 2))
-        return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m))
+            blocks = network_part(np.einsum("mkc,mcl->mkl", B, DLa), self.neighbours,
+                                  H.transpose(1, 0, 2))
+            if self.translations is not None:
+                translations = (self.translations, blocks.data)
+            coupling = blocks.tocsr()
+        return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m),
+                                  translations=translations)
 
 
 class _FastRHS:

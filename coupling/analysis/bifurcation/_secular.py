@@ -32,6 +32,8 @@ checked by that count.
 import numpy as np
 import scipy.sparse.linalg as spla
 
+from ._bloch import bloch_eigenvalues
+
 #: Complex entries per batch of evaluations (4 MB): bounds the memory, and stays in cache.
 CHUNK = 2.5e5
 #: Block eigenvalues closer than this (relative to the largest) are one pole of g.
@@ -592,7 +594,10 @@ def network_leading_eigenvalues(J, count=6):
     (:class:`~coupling._linalg.StructuredJacobian` with ``coupling``), and the exact number
     with Re λ > 0.
 
-    The secular function needs P block-diagonal, which a network part is not; instead, up to
+    The secular function needs P block-diagonal, which a network part is not. At a uniform
+    state of identical units on a ring or torus (the Jacobian's ``translations``), every
+    eigenvalue comes from the Fourier modes of the network, exactly and in O(N)
+    (:func:`~coupling.analysis.bifurcation._bloch.bloch_eigenvalues`). Otherwise, up to
     NETWORK_DENSE states every eigenvalue is computed densely, and beyond by shift-invert
     Arnoldi (ARPACK, a seeded starting vector) on the Cayley transform
     :math:`C = I + 2\tau (J - \tau I)^{-1}`, whose eigenvalues c = (λ + τ)/(λ - τ) have
@@ -616,6 +621,9 @@ def network_leading_eigenvalues(J, count=6):
     _check_finite(J)
     if not np.all(np.isfinite(J.coupling.data)):
         raise ValueError("the Jacobian has NaN or infinite entries in its network part")
+    lam = bloch_eigenvalues(J)
+    if lam is not None:
+        return _rightmost(lam, count)
     n = J.shape[0]
     if n <= NETWORK_DENSE:
         return _dense_leading(J, count, False)
@@ -635,10 +643,9 @@ def network_leading_eigenvalues(J, count=6):
             raise ArithmeticError(f"shift-invert Arnoldi did not converge ({error})") \
                 from None
         lam = tau + 2 * tau / (c - 1)
-        lam = lam[np.lexsort((-lam.imag, -lam.real))]
         level = BOUNDARY * max(1.0, float(np.max(np.abs(lam))))
         if np.min(lam.real) < -level or k >= n - 2:
-            return lam[:count], int(np.sum(lam.real > level))
+            return _rightmost(lam, count)
         grown = min(4 * k, n - 2, NETWORK_MAX_K)
         # a sizeable share of the spectrum unstable: a dense eig costs less than Arnoldi
         if n <= DENSE_FALLBACK and (8 * grown > n or grown == k):
@@ -647,6 +654,14 @@ def network_leading_eigenvalues(J, count=6):
             raise ArithmeticError(f"more than {k} eigenvalues of the network Jacobian are "
                                   f"near or beyond the imaginary axis")
         k = grown
+
+
+def _rightmost(lam, count):
+    """The `count` rightmost of the eigenvalues lam, and how many are beyond the BOUNDARY
+    margin of the imaginary axis."""
+    lam = lam[np.lexsort((-lam.imag, -lam.real))]
+    level = BOUNDARY * max(1.0, float(np.max(np.abs(lam))))
+    return lam[:count], int(np.sum(lam.real > level))
 
 
 def _norm_bound(J):

@@ -12,7 +12,8 @@ or with lag-p differences :math:`d_p(t) = |x_{t+p} - x_t|` that still decay geom
 orbit converging slowly to a
 p-cycle near a bifurcation, where a decaying oscillation would otherwise pass the
 tolerance test at a multiple of its period), and 0 ("aperiodic": chaotic, quasi-periodic,
-noisy, or periodic with a longer period) when there is none. The runs are :func:`coupling.simulate` runs: with ``follow=True`` one run
+noisy, or periodic with a longer period) when there is none. The runs are
+:func:`coupling.simulate` runs: with ``follow=True`` one run
 steps the parameter through the values (a piecewise-constant schedule, each value held for
 ``transient + keep`` periods), so every value starts from the last state of the one before
 (a quasi-static sweep, which follows an attractor as long as it exists); with
