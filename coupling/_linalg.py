@@ -18,6 +18,12 @@ sparse LU). The cost is O(M k^3 + n r^2 + r^3) instead of O(n^3) (Woodbury 1950;
 "Updating the inverse of a matrix", SIAM Review 31). A bordered matrix
 [[J, C], [R, K]] is again block diagonal plus low rank: its extra rows and columns join the
 macro block and the low-rank factors.
+
+A network whose sparse LU would fill in (an expander such as a random graph has treewidth of
+order N, so any elimination order fills Θ(N²) entries: Lipton, Rose & Tarjan 1979,
+"Generalized nested dissection", SIAM J. Numer. Anal. 16) is solved instead by GMRES (Saad &
+Schultz 1986, SIAM J. Sci. Stat. Comput. 7), preconditioned by the same Woodbury solve with
+the network left out: O(N) per iteration (:class:`KrylovSolver`).
 """
 
 import functools
@@ -27,9 +33,19 @@ import numpy as np
 import scipy.sparse.linalg as spla
 from scipy import sparse
 from scipy.linalg import lapack
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 #: Below this size, systems are factored densely: the structure pays off only beyond it.
 DENSE_SOLVE = 200
+#: Networks up to this many unit states, or whose reverse Cuthill-McKee envelope stays below
+#: FILL_PER_STATE entries per state (rings, narrow bands), are factored by sparse LU; others
+#: are solved by preconditioned GMRES.
+DIRECT_STATES = 600
+FILL_PER_STATE = 100
+#: GMRES: relative residual, Krylov space between restarts, most restarts.
+KRYLOV_RTOL = 1e-10
+KRYLOV_RESTART = 60
+KRYLOV_RESTARTS = 20
 
 
 class StructuredJacobian:
@@ -48,12 +64,17 @@ class StructuredJacobian:
     translations : (Translations, ndarray (E, k, k)), optional
         The translation group of the network (:func:`coupling.networks.translations`) and
         the coupling's k x k block of every tie, in the network's CSR order.
+    iterative : bool, default False
+        Solve with the network part by preconditioned GMRES instead of sparse LU
+        (:func:`lu_fills`).
     """
 
-    def __init__(self, A, U, Vt, *, coupling=None, macro=None, translations=None):
+    def __init__(self, A, U, Vt, *, coupling=None, macro=None, translations=None,
+                 iterative=False):
         self.A, self.U, self.Vt = A, U, Vt
         self.coupling = coupling
         self.translations = translations
+        self.iterative = iterative and coupling is not None
         self.M, self.k = A.shape[0], A.shape[1]
         n = U.shape[0]
         m = n - self.M * self.k
@@ -90,7 +111,8 @@ class StructuredJacobian:
         """The transpose, with the same structure."""
         return StructuredJacobian(self.A.transpose(0, 2, 1), self.Vt.T, self.U.T,
                                   coupling=None if self.coupling is None
-                                  else self.coupling.T.tocsr(), macro=self.macro.T)
+                                  else self.coupling.T.tocsr(), macro=self.macro.T,
+                                  iterative=self.iterative)
 
     def toarray(self):
         """The dense matrix (for checks on small systems)."""
@@ -108,7 +130,17 @@ class StructuredJacobian:
         """Factor J itself; ``solve(b)`` applies J^{-1}."""
         if self.shape[0] <= DENSE_SOLVE and self.coupling is None:
             return DenseSolver(self.toarray())
-        return LowRankSolver(self.A, self.macro, self.U, self.Vt, sparse_part=self.coupling)
+        return self._factor(self.matvec, self.A, self.macro, self.U, self.Vt)
+
+    def _factor(self, matvec, blocks, tail, U, Vt, *, sparse_part=None, u_scale=1.0):
+        """LowRankSolver of Q + s U Vᵀ, Q = blockdiag(blocks, tail) + sparse_part (default:
+        the network part); with ``iterative``, GMRES on ``matvec`` preconditioned by the
+        solver without the network part."""
+        sparse_part = self.coupling if sparse_part is None else sparse_part
+        if not self.iterative:
+            return LowRankSolver(blocks, tail, U, Vt, sparse_part=sparse_part, u_scale=u_scale)
+        return KrylovSolver(matvec, U.shape[0],
+                            LowRankSolver(blocks, tail, U, Vt, u_scale=u_scale))
 
     def newton(self, c):
         """Factor I - c J; return an object whose ``solve(b)`` applies its inverse.
@@ -127,15 +159,17 @@ class StructuredJacobian:
             blocks += 1.0
         else:
             blocks += np.eye(self.k)
-        return LowRankSolver(blocks, np.eye(self.n_macro) - c * self.macro, self.U, self.Vt,
-                             sparse_part=None if self.coupling is None else -c * self.coupling,
-                             u_scale=-c)
+        tail = np.eye(self.n_macro) - c * self.macro
+        if self.coupling is None:
+            return LowRankSolver(blocks, tail, self.U, self.Vt, u_scale=-c)
+        return self._factor(lambda v: v - c * self.matvec(v), blocks, tail, self.U, self.Vt,
+                            sparse_part=-c * self.coupling, u_scale=-c)
 
     def shifted(self, sigma):
         """Factor J - sigma I."""
         eye_k = np.eye(self.k)[None]
-        return LowRankSolver(self.A - sigma * eye_k, self.macro - sigma * np.eye(self.n_macro),
-                             self.U, self.Vt, sparse_part=self.coupling)
+        return self._factor(lambda v: self.matvec(v) - sigma * v, self.A - sigma * eye_k,
+                            self.macro - sigma * np.eye(self.n_macro), self.U, self.Vt)
 
     def bordered(self, columns, rows, corner):
         """Factor [[J, C], [R, K]] (C: n x q, R: q x n, K: q x q) for solves of size n + q."""
@@ -157,7 +191,12 @@ class StructuredJacobian:
         Vt[r + q:, n:] = corner - np.eye(q)
         tail = np.eye(self.n_macro + q)
         tail[:self.n_macro, :self.n_macro] = self.macro
-        return LowRankSolver(self.A, tail, U, Vt, sparse_part=self.coupling)
+
+        def matvec(v):
+            return np.concatenate([self.matvec(v[:n]) + columns @ v[n:],
+                                   rows @ v[:n] + corner @ v[n:]])
+
+        return self._factor(matvec, self.A, tail, U, Vt)
 
 
 class DenseJacobian:
@@ -403,6 +442,58 @@ class LowRankSolver:
                 part_sign, part_log = factor.slogdet()
                 sign, logdet = sign * part_sign, logdet + part_log
         return sign, logdet
+
+
+class KrylovSolver:
+    """Solves A x = b by restarted GMRES (scipy) to a relative residual KRYLOV_RTOL, with a
+    preconditioner whose ``solve`` approximates A⁻¹ (the Woodbury solve without the network
+    part). Raises ``numpy.linalg.LinAlgError`` when GMRES does not reach it (with the
+    residual reached); ``slogdet`` raises it too: an iterative solve has no determinant."""
+
+    def __init__(self, matvec, n, preconditioner):
+        self._operator = spla.LinearOperator((n, n), matvec=matvec, dtype=float)
+        self._preconditioner = spla.LinearOperator((n, n), matvec=preconditioner.solve,
+                                                   dtype=float)
+
+    def solve(self, b):
+        b = np.asarray(b, dtype=float)
+        if b.ndim == 2:
+            return np.column_stack([self.solve(column) for column in b.T])
+        scale = float(np.linalg.norm(b))
+        if scale == 0.0:
+            return np.zeros_like(b)
+        x0 = self._preconditioner.matvec(b)
+        x, info = spla.gmres(self._operator, b, x0=x0, M=self._preconditioner,
+                             rtol=KRYLOV_RTOL, atol=0.0, restart=KRYLOV_RESTART,
+                             maxiter=KRYLOV_RESTARTS)
+        residual = float(np.linalg.norm(self._operator.matvec(x) - b)) / scale
+        if info != 0 or not residual <= 10 * KRYLOV_RTOL:
+            raise np.linalg.LinAlgError(
+                f"GMRES reached a relative residual of {residual:.1e} after "
+                f"{KRYLOV_RESTARTS} restarts of {KRYLOV_RESTART} (asked {KRYLOV_RTOL:.0e})")
+        return x
+
+    def slogdet(self):
+        raise np.linalg.LinAlgError("an iterative (GMRES) solve has no determinant")
+
+
+def lu_fills(neighbours, k):
+    """Whether a sparse LU of a network Jacobian with k states per unit would fill in: more
+    than DIRECT_STATES unit states and a reverse Cuthill-McKee envelope (Cuthill & McKee
+    1969; George & Liu 1981, "Computer Solution of Large Sparse Positive Definite Systems",
+    §4) beyond FILL_PER_STATE entries per unit, the profile a banded elimination would fill."""
+    M = neighbours.shape[0]
+    if M * k <= DIRECT_STATES:
+        return False
+    pattern = sparse.csr_matrix(neighbours)
+    pattern = ((pattern + pattern.T) != 0).astype(np.int8).tocsr()
+    order = reverse_cuthill_mckee(pattern, symmetric_mode=True)
+    position = np.empty_like(order)
+    position[order] = np.arange(M)
+    entries = pattern.tocoo()
+    first = np.arange(M)
+    np.minimum.at(first, position[entries.row], position[entries.col])
+    return int(np.sum(np.arange(M) - first)) > FILL_PER_STATE * M
 
 
 def _splu_slogdet(lu, sign=1.0):

@@ -121,7 +121,8 @@ def test_equilibria_json_of_the_curie_weiss_model(capsys):
         re = np.array([value["re"] for value in e["eigenvalues"]])
         im = np.array([value["im"] for value in e["eigenvalues"]])
         assert np.all(np.diff(re) <= 1e-9)
-        assert (re[0] > 0) == (not e["stable"]) and np.all(im == 0)
+        # real, up to the round-off of eig on a repeated eigenvalue
+        assert (re[0] > 0) == (not e["stable"]) and np.all(np.abs(im) < 1e-12)
 
 
 def test_equilibria_table_for_people(tmp_path, capsys):

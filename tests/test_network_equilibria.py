@@ -63,3 +63,65 @@ def test_unsupported():
     model = ring(11, 1.0, 0.0)
     with pytest.raises(cp.DeclarationError, match="network"):
         EquilibriumProblem(model).reduced_residual(np.zeros(1))
+
+
+def random_network_model(n, K=1.0):
+    W = cp.rewire(cp.ring_lattice(n, 4), 1.0, seed=3)  # a random 4-regular graph
+    return cp.Model(name="random", parameters={"J": 0.5, "K": K, "h": 0.1},
+                    micro=cp.ODE({"x": "-x + tanh(J*seen + K*crowd + h)"},
+                                 initial={"x": 0.0}),
+                    aggregates={"L": cp.Local("x"), "m": cp.Mean("x")},
+                    context={"seen": "L", "crowd": "m"}, network=W, population=n)
+
+
+def test_a_random_graph_is_solved_iteratively_with_the_exact_spectrum():
+    """A random 4-regular graph fills its LU (no ordering keeps it sparse), so its Jacobian
+    is solved by GMRES and its spectrum found by Arnoldi on J. The rightmost eigenvalues and
+    the unstable count against dense eig of the assembled 800 x 800 matrix: the isolated
+    leading value to 1e-10, the next (edge of the bulk) to the Arnoldi tolerance 1e-3."""
+    model = random_network_model(800)
+    problem = EquilibriumProblem(model)
+    found = cp.equilibria(model)
+    assert [e.n_unstable for e in found] == [0, 1, 0]
+    for e in found:
+        u = e.micro.ravel()  # no macro variables
+        J = problem.jacobian(u)
+        assert J.iterative
+        dense = np.sort(np.linalg.eigvals(J.toarray()).real)[::-1]
+        assert abs(e.eigenvalues[0].real - dense[0]) < 1e-10
+        assert abs(e.eigenvalues[1].real - dense[1]) < 1e-3 * abs(dense[1])
+        assert e.n_unstable == np.sum(dense > 1e-9)
+        x = e.micro[0, 0]  # uniform: x = tanh((J + K) x + h)
+        assert np.allclose(e.micro, x, atol=1e-10) and abs(np.tanh(1.5 * x + 0.1) - x) < 1e-12
+
+
+def test_continuation_on_a_random_graph_by_gmres():
+    """Folds of the uniform branch: (J + K) s = 1, h = ±(artanh x - (J + K) x), x² = 1 - 1/(J
+    + K); the GMRES residual 1e-10 bounds the error of the located folds (1e-8)."""
+    diagram = cp.continuation(random_network_model(800), "h", (-0.5, 0.5))
+    x = np.sqrt(1 - 1 / 1.5)
+    h = np.arctanh(x) - 1.5 * x
+    assert np.allclose(sorted(p.param for p in diagram.folds()), sorted([-h, h]), atol=1e-8)
+    assert not diagram.points("branch")
+
+
+def test_fold_curve_of_a_ring():
+    """The folds of the uniform branch in (h, J): J s = 1 with s = 1 - x², so x² = 1 - 1/J
+    and h = ±(artanh x - J x); every point of both curves to 1e-8 (the corrector's
+    tolerance, well above round-off)."""
+    model = cp.Model(name="ring", parameters={"J": 1.5, "h": 0.0},
+                     micro=cp.ODE({"x": "-x + tanh(J*seen + h)"}, initial={"x": 0.0}),
+                     aggregates={"L": cp.Local("x")}, context={"seen": "L"},
+                     network=cp.ring_lattice(11, 2), population=11)
+    curve = cp.fold_curve(model, "h", "J", (-0.5, 0.5), (1.3, 1.7), shade=False)
+    assert curve.status == 0 and len(curve.curves) == 2
+    for points in curve.curves:
+        h, J = points[:, 0], points[:, 1]
+        x = np.sqrt(1 - 1 / J)
+        assert np.max(np.abs(np.abs(h) - (J * x - np.arctanh(x)))) < 1e-8
+        assert J.min() < 1.31 and J.max() > 1.69
+
+
+def test_a_network_has_no_mean_field_population():
+    with pytest.raises(cp.DeclarationError, match="network needs a finite population"):
+        cp.equilibria(ring(11, 1.0, 0.0), population="mean-field")

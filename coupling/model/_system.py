@@ -43,6 +43,7 @@ import sympy as sp
 from scipy import sparse
 
 from .._errors import DeclarationError, ParameterDomainError
+from .._linalg import lu_fills
 from ..networks import translations
 from ._arrivals import Count
 from ._compiled import bare
@@ -124,8 +125,10 @@ class System:
                                + sparse.diags(isolated.astype(float))).tocsr()
             self.neighbours.sort_indices()
             self.translations = translations(self.neighbours)
+            self.iterative = lu_fills(self.neighbours, self.k)
         else:
             self.neighbours = self.translations = None
+            self.iterative = False
         self._node_cache = {}
         self._plan = None  # the fast right-hand side, built after the first evaluation
         self.set_parameters(params)
@@ -574,7 +577,7 @@ class System:
                 translations = (self.translations, blocks.data)
             coupling = blocks.tocsr()
         return StructuredJacobian(A, U, Vt, coupling=coupling, macro=-np.eye(m),
-                                  translations=translations)
+                                  translations=translations, iterative=self.iterative)
 
 
 class _FastRHS:

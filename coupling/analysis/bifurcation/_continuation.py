@@ -345,9 +345,19 @@ class EquilibriumBranch(AugmentedProblem):
 
     def _branch_sign(self, w, tau):
         """The sign of det [[J, F_p], [τᵀ, τ_p]] at w, the test function of branch points
-        (0 where it is exactly singular)."""
+        (0 where it is exactly singular).
+
+        A Jacobian solved iteratively has no determinant; then det = det(J) (τ_p - τ_uᵀ J⁻¹
+        F_p), with sign det J = (-1)^(n - unstable): complex eigenvalues come in pairs, so
+        the negative real ones number n - unstable modulo 2."""
+        row = self.weights * tau
         try:
-            return self.linearise(w).border(self.weights * tau).slogdet()[0]
+            lin = self.linearise(w)
+            if not getattr(lin.J, "iterative", False):
+                return lin.border(row).slogdet()[0]
+            unstable = self.problem.spectrum(self.at(w))[1]
+            schur = row[-1] - row[:-1] @ lin.J.solver().solve(lin.Fp)
+            return (-1.0) ** (lin.J.shape[0] - unstable) * np.sign(schur)
         except np.linalg.LinAlgError:
             return 0.0
 

@@ -35,7 +35,7 @@ from ..._errors import DeclarationError, ParameterDomainError
 from ..._linalg import DENSE_SOLVE, DenseJacobian, StructuredJacobian
 from ...model._expressions import UnitStep
 from ...model._flat import flat_system
-from ...model._rules import Local, Mean
+from ...model._rules import Local, Mean, MeanField
 from ...model._system import System
 from ._secular import leading_eigenvalues, network_leading_eigenvalues
 
@@ -45,6 +45,11 @@ DENSE_LIMIT = 120  # up to this many states the spectrum is computed densely
 class EquilibriumProblem:
     def __init__(self, model, population=None, seed=None, params=None):
         population = model.population if population is None else population
+        if model.network is not None and isinstance(population, MeanField):
+            raise DeclarationError("a network needs a finite population=N of the same size; "
+                                   "its homogeneous limit is the model with every Local "
+                                   "aggregate declared as a Mean", symbol="network",
+                                   level="network")
         self.discrete = model.time == "discrete"
         kind = model.micro.kind
         if kind == "step":
