@@ -65,7 +65,6 @@ def test_iterative_solves_match_dense():
     rng = np.random.default_rng(8)
     J = _network_jacobian(150, 2, 2, rng, iterative=True)
     dense, n = J.toarray(), J.shape[0]
-    b = rng.standard_normal(n)
     cases = [(J.solver(), dense), (J.newton(0.3), np.eye(n) - 0.3 * dense),
              (J.shifted(0.5), dense - 0.5 * np.eye(n)), (J.T.solver(), dense.T)]
     C, R, K = rng.standard_normal((n, 1)), rng.standard_normal((1, n)), np.ones((1, 1))

@@ -17,7 +17,8 @@ an :math:`O((h\lambda/\varepsilon)^2)` error per step (none for a one-way decay)
 moves with the population, so freezing it over a step is an O(h) error in the transition
 probabilities, as for the revisions of a choice. The step is the fixed step ``dt`` of
 ``cp.simulate`` (default ε/10); the largest :math:`h \lambda / \varepsilon` met is recorded
-as ``stats["max_rate_step"]`` of the trajectory, and should stay small (say < 0.1) for the frozen-context error and the one-jump-per-step truncation to be small.
+as ``stats["max_rate_step"]`` of the trajectory, and should stay small (say < 0.1) for the
+frozen-context error and the one-jump-per-step truncation to be small.
 
 Mean field: the master equation
 -------------------------------
