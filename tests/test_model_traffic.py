@@ -43,6 +43,23 @@ def test_uniform_flow_stability_is_the_finite_ring_criterion(a, b):
     assert abs(e.eigenvalues[0].real - lam.real.max()) < 1e-9
 
 
+@pytest.mark.parametrize("side", [-1, 1])
+def test_finite_ring_correction_on_a_longer_road(side):
+    """N = 100 cars (spectrum by Fourier modes): a_c = 2cos²(π/N) lies 1.97e-3 below the
+    infinite-road 2V'(b) = 2. At a = a_c ∓ 5e-4 uniform flow has the pair m = 1, N - 1
+    unstable or none, and the rightmost eigenvalue (real part ±4.9e-7, far above the 1e-9
+    boundary convention) is the closed form to 1e-12. At a = a_c + 5e-4 < 2 the flow is
+    stable on this ring though not on an infinite road."""
+    n = 100
+    a = traffic.critical_sensitivity(2.0, n) + side * 5e-4
+    (e,) = cp.equilibria(cp.load("traffic", n=n, a=a))
+    lam = closed_form(a, 2.0, n)
+    assert e.n_unstable == (2 if side < 0 else 0) == np.sum(lam.real > 0)
+    assert e.stable == (side > 0)
+    assert abs(e.eigenvalues[0].real - lam.real.max()) < 1e-12
+    assert abs(lam.real.max()) > 4e-7
+
+
 def test_hopf_point_at_the_critical_sensitivity():
     diagram = cp.continuation(cp.load("traffic", n=N, a=1.5), "a", (1.6, 2.3))
     (hopf,) = [p for p in diagram.special_points if p.kind == "hopf"]
