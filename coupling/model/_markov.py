@@ -55,12 +55,13 @@ import sympy as sp
 
 from .._checks import suggest
 from .._errors import DeclarationError
+from ._declared import Declared
 from ._expressions import to_sympy
 from ._rules import ODE, Local, Mean, Share
 
 
 @dataclass(frozen=True)
-class Markov:
+class Markov(Declared):
     r"""Continuous-time Markov units: in state k a unit moves to state l at rate q_kl / ε.
 
     Parameters

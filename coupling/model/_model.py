@@ -15,6 +15,7 @@ from .._errors import DeclarationError, ParameterDomainError
 from . import _distributions
 from ._arrivals import Arrivals, Count
 from ._compiled import CompiledModel, check_probabilities, topological
+from ._declared import Declared
 from ._expressions import Expression, check_name
 from ._markov import Markov, master_equation
 from ._reduction import check_reduction, reduced_model
@@ -46,7 +47,7 @@ _LEVEL_NAMES = {
 
 
 @dataclass(frozen=True, eq=False)
-class Model:
+class Model(Declared):
     r"""A coupled micro–macro model.
 
     Micro units i = 1..N with traits θ_i and state x_i follow ``micro`` (an :class:`ODE`,

@@ -40,12 +40,13 @@ from types import MappingProxyType
 
 from .._checks import suggest
 from .._errors import DeclarationError
+from ._declared import Declared
 from ._expressions import Expression, check_name
 from ._rules import ODE, Local, Map, Mean, as_macro
 
 
 @dataclass(frozen=True)
-class Reduction:
+class Reduction(Declared):
     r"""An exact mean-field reduction: ε ż = F(z, c, p) and aggregates X_a = h_a(z, p).
 
     Parameters

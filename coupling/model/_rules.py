@@ -14,6 +14,7 @@ import sympy as sp
 
 from .._checks import suggest
 from .._errors import DeclarationError
+from ._declared import Declared
 from ._expressions import LogAddExp, Logistic, to_sympy
 
 
@@ -28,7 +29,7 @@ def _frozen(mapping, what):
 
 # --------------------------------------------------------------------------- micro rules
 @dataclass(frozen=True)
-class ODE:
+class ODE(Declared):
     r"""Continuous micro dynamics :math:`\varepsilon\, \dot x_i = f(x_i, \theta_i, c)`.
 
     Parameters
@@ -101,7 +102,7 @@ class Response(ODE):
 
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(Declared):
     r"""Discrete choice: each unit revises at rate 1/ε and then picks option k with
     probability :math:`P_k(\theta_i, c)`.
 
@@ -152,7 +153,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Declared):
     r"""A black-box vectorised micro step, for finite populations only.
 
     ``function(state, traits, context, params, rng, dt)`` receives dicts of arrays (one entry
@@ -297,7 +298,7 @@ def as_aggregate(name, value):
 
 # --------------------------------------------------------------------------- macro
 @dataclass(frozen=True)
-class Macro:
+class Macro(Declared):
     r"""A macro variable: :math:`\dot y = F(y, X, c)` (continuous) or
     :math:`y_{t+1} = G(y_t, X_t, c_t)` (discrete), starting from ``initial``.
 
