@@ -1,5 +1,5 @@
 """Progress of long work on stderr: a tqdm bar when tqdm is installed, else a line per step
-of the percentage done.
+of the percentage done with the estimated time left.
 
 An analysis with a ``progress=`` option wraps its main loop::
 
@@ -11,6 +11,7 @@ terminal, so that logs and pipes stay clean; ``True`` forces it, ``False`` silen
 """
 
 import sys
+import time
 
 #: The plain fallback prints a line each time the work done passes a multiple of this
 #: percentage.
@@ -72,13 +73,30 @@ def _enabled(enabled, stream):
 
 
 def _lines(iterable, total, description, stream):
-    """The plain fallback: a line "description: 40% (4/10)" each time the percentage done
-    passes a multiple of STEP (nothing when ``total`` is unknown)."""
+    """The plain fallback: a line "description: 40% (4/10), about 3 s left" each time the
+    percentage done passes a multiple of STEP (nothing when ``total`` is unknown); the time
+    left extrapolates the mean time per step so far."""
     prefix = f"{description}: " if description else ""
-    shown = 0
+    shown, start = 0, time.perf_counter()
     for done, item in enumerate(iterable, start=1):
         yield item
         percent = 100 * done // total if total else 0
         if percent >= shown + STEP:
             shown = percent - percent % STEP
-            print(f"{prefix}{percent}% ({done}/{total})", file=stream, flush=True)
+            left = (time.perf_counter() - start) / done * (total - done)
+            eta = f", about {duration(left)} left" if done < total else ""
+            print(f"{prefix}{percent}% ({done}/{total}){eta}", file=stream, flush=True)
+
+
+def duration(seconds):
+    """``seconds`` for a person: "4 s", "2 min 5 s", "1 h 3 min".
+
+    >>> duration(3.4), duration(125), duration(3790)
+    ('3 s', '2 min 5 s', '1 h 3 min')
+    """
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

@@ -3,6 +3,7 @@ and the progress helper."""
 
 import io
 import json
+import re
 
 import matplotlib
 import numpy as np
@@ -131,6 +132,20 @@ def test_progress_is_off_unless_asked_or_on_a_terminal():
         _progress.progress(items, enabled="yes")
 
 
+def test_progress_fallback_estimates_the_time_left(monkeypatch):
+    """Ten steps of 2 s each: after the first, 9 x 2 s = 18 s are left; after the fifth,
+    10 s."""
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
+    clock = iter(np.arange(0.0, 100.0, 2.0))
+    monkeypatch.setattr(_progress.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    list(_progress.progress(range(10), enabled=True, stream=out))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "10% (1/10), about 18 s left" and lines[-1] == "100% (10/10)"
+    assert lines[4] == "50% (5/10), about 10 s left"
+    assert _progress.duration(0.4) == "0 s" and _progress.duration(7199) == "1 h 59 min"
+
+
 def test_progress_fallback_prints_a_line_per_step(monkeypatch):
     """Without tqdm: 25 steps in steps of 10 %: lines at 12, 20, ..., 100 % (the first step
     past each multiple of 10)."""
@@ -139,5 +154,6 @@ def test_progress_fallback_prints_a_line_per_step(monkeypatch):
     assert list(_progress.progress(range(25), description="runs", enabled=True,
                                    stream=out)) == list(range(25))
     lines = out.getvalue().splitlines()
-    assert lines[0] == "runs: 12% (3/25)" and lines[-1] == "runs: 100% (25/25)"
+    assert re.fullmatch(r"runs: 12% \(3/25\), about \d+ s left", lines[0])
+    assert lines[-1] == "runs: 100% (25/25)"
     assert [int(line.split()[1].rstrip("%")) // 10 for line in lines] == list(range(1, 11))
