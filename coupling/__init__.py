@@ -61,6 +61,9 @@ _PUBLIC = {
                       "Response", "Share", "Statistic", "Step", "Variance", "logit"),
     ".networks": ("random_graph", "rewire", "ring_lattice", "torus_grid"),
     ".results": ("Trajectory",),
+    ".sweeps._regime_map": ("RegimeMap", "regime_map"),
+    ".sweeps._result": ("Sweep",),
+    ".sweeps._sweep": ("sweep",),
 }
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
