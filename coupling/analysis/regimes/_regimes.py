@@ -18,6 +18,7 @@ Series on Public Policy 1, 19-46.
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ...dynamics._simulate import simulate
 from ...model._policy import levers_read, regime_path, regime_values
 from ..._json import jsonable
 from ...results import Result
+from ...sweeps._executors import run_ordered
 from ._breaks import (
     chow_test,
     cusum_test,
@@ -225,7 +227,7 @@ def _show(regime):
 
 def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
                  population=None, seed=None, burn_in=None, replicates=10, constant=True,
-                 sample=1.0, alpha=0.05):
+                 sample=1.0, alpha=0.05, executor="serial"):
     r"""Simulate under regime A, fit a reduced form, switch to regime B and test it.
 
     Parameters
@@ -256,6 +258,9 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
         Spacing of the rows for a continuous-time model.
     alpha : float
         Level of the tests in the verdict.
+    executor : "serial", "processes", int, concurrent.futures.Executor or dask Client
+        Where the structural runs go (see :func:`coupling.sweeps.run`); the result is the
+        same on every executor.
 
     Returns
     -------
@@ -290,7 +295,8 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
         raise ValueError(f"replicates must be >= 1, got {replicates}")
     seeds = np.random.SeedSequence(seed).spawn(int(replicates) + 1)
     switched, schedule = regime_path(model, [(0.0, before), (switch_at, after)])
-    run = _run(switched, periods, population, seeds[0], schedule, discrete, sample)
+    run = _run(switched, periods, population, seeds[0], schedule=schedule, discrete=discrete,
+               sample=sample)
     t, y, X = _rows(run, design, burn_in)
     names = names or tuple(f"x{i}" for i in range(X.shape[1]))
     pre, post = t < switch_at, t >= switch_at
@@ -302,8 +308,9 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
 
     regime_b, fixed = regime_path(model, [(0.0, after)])
     length = burn_in + max(post.sum(), pre.sum()) * (1 if discrete else sample)
-    pooled = [_rows(_run(regime_b, length, population, s, fixed, discrete, sample), design,
-                    burn_in)[1:] for s in seeds[1:]]
+    runs = run_ordered(partial(_run, regime_b, length, population, schedule=fixed,
+                               discrete=discrete, sample=sample), seeds[1:], executor)
+    pooled = [_rows(r, design, burn_in)[1:] for r in runs]
     structural = fit_linear(np.concatenate([p[0] for p in pooled]),
                             np.concatenate([p[1] for p in pooled]), names=names)
 
@@ -333,7 +340,7 @@ def regime_break(model, before, after, *, switch_at, reduced_form, periods=None,
     return result
 
 
-def _run(model, length, population, seed, schedule, discrete, sample):
+def _run(model, length, population, seed, *, schedule, discrete, sample):
     """One run; a failure raises SimulationError carrying the partial trajectory."""
     t_eval = None if discrete else np.arange(0.0, length + 0.5 * sample, sample)
     return simulate(model, int(round(length)) if discrete else length, population=population,

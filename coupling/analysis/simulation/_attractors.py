@@ -47,6 +47,7 @@ from scipy import stats
 
 from ... import _checks, _progress
 from ..._checks import fraction
+from ...sweeps._executors import run_ordered
 from ._attractor_results import Attractor, Attractors
 from ._endings import deterministic_groups, metastable_groups
 from ._inputs import observables as check_observables
@@ -76,7 +77,7 @@ def wilson_interval(count, n, confidence=0.95):
 def attractors(model, *, samples=100, param=None, values=None, population=None, seed=None,
                t_end=100.0, bounds=None, spread=0.0, observables=None, tail=0.5, tol=1e-2,
                depth=0.5, match_distance=np.inf, confidence=0.95, progress=None,
-               **options):
+               executor="serial", **options):
     r"""Attractors and their basin fractions from sampled initial conditions at both levels.
 
     Parameters
@@ -123,6 +124,9 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
     progress : bool, optional
         A progress bar over the parameter values (over the samples without a range) on
         stderr, with tqdm installed; default: when stderr is a terminal.
+    executor : "serial", "processes", int, concurrent.futures.Executor or dask Client
+        Where the simulations from the samples run (see :func:`coupling.sweeps.run`); the
+        result is the same on every executor.
     **options
         Passed to :func:`~coupling.simulate` (method, rtol, atol, dt, n_points,
         stop_at_equilibrium, ...). Deterministic runs default to stopping at an equilibrium
@@ -140,7 +144,6 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
     >>> sorted(round(a["m"], 4) for a in found)
     [-0.9575, 0.9575]
     """
-    from ...dynamics._simulate import simulate
     from ...model._model import Model
     from ...model._rules import MeanField
 
@@ -179,13 +182,11 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
     for p, value in enumerate(steps):
         variant = model if param is None else model.with_parameters(**{param: value})
         seeds = [sampler.seed_from(a.trajectory, streams.jitter(p)) for a in previous]
-        fresh = _progress.progress(enumerate(starts), total=samples,
-                                   description="attractors: samples",
-                                   enabled=False if over_values else show)
-        runs = [simulate(variant, population=population, seed=streams.run(i), initial=state,
-                         **settings) for i, state in fresh]
-        runs += [simulate(variant, population=population, seed=streams.seeded(p, k),
-                          initial=state, **settings) for k, state in enumerate(seeds)]
+        items = [(streams.run(i), state) for i, state in enumerate(starts)]
+        items += [(streams.seeded(p, k), state) for k, state in enumerate(seeds)]
+        runs = run_ordered(_Run(variant, population, settings), items, executor,
+                           progress=False if over_values else show,
+                           description="attractors: samples")
         groups = classify(runs)
         by_group = _summarise(groups, runs, samples, confidence, names,
                               None if param is None else float(value))
@@ -212,6 +213,20 @@ def attractors(model, *, samples=100, param=None, values=None, population=None, 
         events=events, failed=np.array([len(f) for f in failures], dtype=int),
         irregular=irregular, status=status,
         message=" ".join(notes) if notes else done)
+
+
+class _Run:
+    """One simulation from a sampled state (a picklable job for the executors)."""
+
+    def __init__(self, model, population, settings):
+        self.model, self.population, self.settings = model, population, settings
+
+    def __call__(self, item):
+        from ...dynamics._simulate import simulate
+
+        seed, state = item
+        return simulate(self.model, population=self.population, seed=seed, initial=state,
+                        **self.settings)
 
 
 def _status(found, failures):

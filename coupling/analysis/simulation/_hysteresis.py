@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import _progress
+from ...sweeps._executors import run_ordered
 from ._delay_scaling import fit_scaling
 from ._hysteresis_inputs import SweepSpec
 from ._hysteresis_results import HysteresisLoop, RateWarning
@@ -71,7 +71,8 @@ REFINE_SAMPLES = 1001
 def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rates=None,
                observables=None, population=None, seed=None, replicates=None, hold=None,
                n_points=1000, window=0.01, threshold=0.2, confidence=0.95, diagram="auto",
-               bounds=None, progress=None, dt=None, method=None, rtol=None, atol=None):
+               bounds=None, progress=None, executor="serial", dt=None, method=None, rtol=None,
+               atol=None):
     r"""Sweep ``param`` up across ``interval`` and back down by simulation; find the jumps
     and measure the hysteresis loop.
 
@@ -131,6 +132,9 @@ def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rat
     progress : bool, optional
         A progress bar over the replicates on stderr (with tqdm installed); default: when
         stderr is a terminal.
+    executor : "serial", "processes", int, concurrent.futures.Executor or dask Client
+        Where the replicates run (see :func:`coupling.sweeps.run`); the loop is the same
+        on every executor.
     dt, method, rtol, atol
         Passed to :func:`~coupling.simulate` when given; deterministic runs default to
         rtol = 1e-6 and atol = 1e-9, finer than simulate's, to locate the jumps.
@@ -158,8 +162,8 @@ def hysteresis(model, param, interval, *, rate=None, settle=None, steps=100, rat
         spec.diagram = continue_counterpart(spec)
     relaxation = jacobian_relaxation(spec)
     if spec.rates is None:
-        return _sweep(spec, spec.rate, relaxation)
-    loops = [_sweep(spec, r, relaxation) for r in spec.rates]
+        return _sweep(spec, spec.rate, relaxation, executor)
+    loops = [_sweep(spec, r, relaxation, executor) for r in spec.rates]
     loops[0].by_rate = loops
     loops[0].scaling = fit_scaling(loops, spec.diagram)
     return loops[0]
@@ -248,7 +252,7 @@ def _default_rate(spec, relaxation):
     return relaxation / 2 * (0.01 * spec.span ** (2 / 3) * 2 ** (1 / 3) / AIRY_ZERO) ** 1.5
 
 
-def _sweep(spec, rate, relaxation):
+def _sweep(spec, rate, relaxation, executor):
     """One loop: simulate every replicate, find jumps, measure the loop, check the rate."""
     lam, source = (relaxation, "jacobian") if relaxation is not None else (np.nan, "none")
     if rate is None and spec.settle is None:
@@ -263,25 +267,33 @@ def _sweep(spec, rate, relaxation):
             hold = 0.05 * spec.span / rate
         hold = max(hold, 1.0) if spec.discrete else hold
     plan = _plan(spec, rate, hold)
-    runs, found = [], []
-    replicates = _progress.progress(spec.seeds, total=spec.replicates, enabled=spec.progress,
-                                    description=f"sweep of {spec.param} at rate "
-                                                f"{plan.rate:.3g}")
-    for seed in replicates:
-        run = _simulate(spec, plan, seed, plan.t_eval)
-        data = _Data(run, spec, plan, lag=plan.rate / lam)
+    done = run_ordered(_Replicate(spec, plan, lam), spec.seeds, executor,
+                       progress=spec.progress,
+                       description=f"sweep of {spec.param} at rate {plan.rate:.3g}")
+    runs, found = [d for d, _ in done], [j for _, j in done]
+    if np.isnan(lam):
+        lam = decay_rate(runs[0].t[runs[0].phase_hold0], runs[0].y[runs[0].phase_hold0])
+        source = "simulation" if np.isfinite(lam) else "none"
+    return _assemble(spec, plan, runs, found, lam, source)
+
+
+class _Replicate:
+    """One replicate's run of a loop and its jumps (a picklable job for the executors)."""
+
+    def __init__(self, spec, plan, lam):
+        self.spec, self.plan, self.lam = spec, plan, lam
+
+    def __call__(self, seed):
+        spec, plan = self.spec, self.plan
+        data = _Data(_simulate(spec, plan, seed, plan.t_eval), spec, plan,
+                     lag=plan.rate / self.lam)
         jumps = find_jumps(data, spec, plan)
         if _refinable(spec, plan) and jumps:
             fine = _refined_times(data, jumps, plan)
             finer = _Data(_simulate(spec, plan, seed, fine), spec, plan,
                           scale=(data.level, data.w))
             jumps = find_jumps(finer, spec, plan)
-        runs.append(data)
-        found.append(jumps)
-    if np.isnan(lam):
-        lam = decay_rate(runs[0].t[runs[0].phase_hold0], runs[0].y[runs[0].phase_hold0])
-        source = "simulation" if np.isfinite(lam) else "none"
-    return _assemble(spec, plan, runs, found, lam, source)
+        return data, jumps
 
 
 class _Data:
