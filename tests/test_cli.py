@@ -646,3 +646,36 @@ def test_regime_errors(capsys):
     assert cli.main(["regime", "lucas-islands", "--lever", "b", "--before", "1",
                      "--after", "2"]) == 1
     assert "not a policy lever" in capsys.readouterr().err
+
+
+def test_set_takes_several_assignments_or_repeats(capsys):
+    """--set A=1 B=2 and --set A=1 --set B=2 give the same model."""
+    records = []
+    for sets in (["--set", "sigma=0", "J=2"], ["--set", "sigma=0", "--set", "J=2"]):
+        assert cli.main(["equilibria", "social-choice", *sets, "--json"]) == 0
+        records.append(_strict_json(capsys.readouterr().out))
+    assert records[0] == records[1] and records[0]["parameters"]["J"] == 2.0
+
+
+def test_sweep_json_counts_the_curie_weiss_states(tmp_path, capsys):
+    """J = 2: two stable states for |h| < 0.533, one outside; a store is written."""
+    store = tmp_path / "s.db"
+    code = cli.main(["sweep", "social-choice", "--set", "sigma=0", "--grid", "h=-0.8:0.8:5",
+                     "J=2", "--workers", "1", "--store", str(store), "--json"])
+    record = _strict_json(capsys.readouterr().out)
+    assert code == 0 and record["dims"] == ["h", "J", "replicate"]
+    assert [row[0][0] for row in record["outputs"]["stable"]] == [1, 2, 2, 2, 1]
+    assert store.exists()
+
+
+def test_sweep_and_map_plot_and_check_their_options(tmp_path, capsys):
+    figure = tmp_path / "map.png"
+    code = cli.main(["map", "social-choice", "--set", "sigma=0", "--params", "h=-1:1:5",
+                     "J=0.5:2:4", "--workers", "2", "--plot", str(figure)])
+    assert code == 0 and figure.stat().st_size > 1000
+    assert "multistable" in capsys.readouterr().out
+    assert cli.main(["sweep", "social-choice", "--grid", "h=0:1:3", "--task",
+                     "hysteresis"]) == 2
+    assert "--param and --range" in capsys.readouterr().err
+    assert cli.main(["sweep", "social-choice", "--grid", "h=1:0:3"]) == 2
+    assert "LO < HI" in capsys.readouterr().err

@@ -6,6 +6,8 @@ Names given on the command line (``--param``, ``--bound``, ``--observable``) are
 against the model before any work starts.
 """
 
+import contextlib
+
 import numpy as np
 
 import coupling as cp
@@ -274,6 +276,129 @@ def _cross_level(model, population, args):
                           ecological=args.ecological)
 
 
+# --------------------------------------------------------------------------- sweep, map
+SWEEP_TASKS = ("equilibria", "hysteresis", "attractors", "simulate")
+MAP_CELLS = 31
+"""Cells per parameter ``map`` uses for ``P=LO:HI``."""
+
+
+def _executor_arguments(command):
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=types.count, metavar="W",
+                       help="local worker processes (default: one per core; 1: serial)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a dask.distributed cluster, e.g. tcp://host:8786 "
+                            "(needs coupling[parallel])")
+    command.add_argument("--store", metavar="PATH",
+                         help="an SQLite file that keeps every finished task; rerunning "
+                              "with it skips them")
+    command.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                         default=None, help="no progress bar (default: one on a terminal)")
+
+
+@contextlib.contextmanager
+def _executor(args):
+    """The executor ``--workers`` / ``--scheduler`` ask for (a dask Client is closed after)."""
+    if args.scheduler is None:
+        yield args.workers
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("argument --scheduler: dask.distributed is not installed: pip "
+                         "install 'coupling[parallel]'") from None
+    try:
+        client = Client(args.scheduler, timeout=10)
+    except OSError as error:
+        raise UsageError(f"argument --scheduler: cannot reach {args.scheduler}: {error}") \
+            from None
+    with client:
+        yield client
+
+
+def _sweep_arguments(command):
+    command.add_argument("--grid", required=True, nargs="+", action="extend",
+                         type=types.axis, metavar="P=LO:HI:N",
+                         help="parameters and their values (the cartesian product): "
+                              "P=LO:HI:N or P=V1,V2,...")
+    command.add_argument("--task", choices=SWEEP_TASKS, default="equilibria",
+                         help="the analysis in each cell (default equilibria)")
+    command.add_argument("--replicates", type=types.count, default=1, metavar="K",
+                         help="runs per cell, each on its own random stream (default 1)")
+    command.add_argument("--param", metavar="P", help="with --task hysteresis: the parameter "
+                                                      "swept up and down in each cell")
+    command.add_argument("--range", nargs=2, type=types.number, metavar=("LO", "HI"),
+                         help="with --task hysteresis: its range")
+    command.add_argument("--t-end", type=types.positive, metavar="T",
+                         help="with --task simulate or attractors: length of each run")
+    command.add_argument("--samples", type=types.count, metavar="S",
+                         help="with --task attractors: initial conditions per cell")
+    command.add_argument("--output", metavar="NAME",
+                         help="the output --plot draws (default: the first)")
+    _bound_arguments(command)
+    _executor_arguments(command)
+
+
+def _sweep_check(args):
+    names = [name for name, _ in args.grid]
+    if len(set(names)) < len(names):
+        raise UsageError(f"argument --grid: a parameter given twice in {' '.join(names)}")
+    hysteresis = args.task == "hysteresis"
+    if hysteresis != (args.param is not None and args.range is not None):
+        raise UsageError("argument --param: expected --param and --range with --task "
+                         "hysteresis, and only there")
+    if args.range is not None:
+        interval(args.range, "--range")
+    if args.samples is not None and args.task != "attractors":
+        raise UsageError("argument --samples: expected with --task attractors")
+    if args.t_end is not None and args.task not in ("simulate", "attractors"):
+        raise UsageError("argument --t-end: expected with --task simulate or attractors")
+
+
+def _sweep(model, population, args):
+    options = {"population": population}
+    if args.task == "hysteresis":
+        _checks.parameter(model, args.param, argument="--param")
+        options.update(param=args.param, interval=tuple(args.range))
+    elif args.task == "simulate":
+        options["t_end"] = args.t_end
+    elif args.task == "attractors":
+        options.update(t_end=args.t_end, samples=args.samples)
+    if args.task in ("equilibria", "hysteresis") and args.bounds:
+        options["bounds"] = _bounds(model, args)
+    with _executor(args) as executor:
+        return cp.sweep(args.task, model, grid=dict(args.grid), replicates=args.replicates,
+                        seed=args.seed, executor=executor, store=args.store,
+                        progress=args.progress,
+                        **{k: v for k, v in options.items() if v is not None})
+
+
+def _map_arguments(command):
+    command.add_argument("--params", required=True, nargs=2, metavar=("P1=LO:HI[:N]", "P2"),
+                         type=lambda text: types.axis(text, MAP_CELLS),
+                         help=f"the two parameters and their ranges, P=LO:HI:N (default N "
+                              f"{MAP_CELLS}) or P=V1,V2,...")
+    command.add_argument("--by", choices=("equilibria", "attractors"), default="equilibria",
+                         help="classify cells by their stable equilibria (default) or by "
+                              "simulated attractors")
+    command.add_argument("--no-curves", dest="curves", action="store_false",
+                         help="do not trace the fold and Hopf curves")
+    _bound_arguments(command)
+    _executor_arguments(command)
+
+
+def _map(model, population, args):
+    (p1, v1), (p2, v2) = args.params
+    if p1 == p2:
+        raise UsageError(f"argument --params: expected two different parameters, got {p1} "
+                         f"{p2}")
+    options = {"bounds": _bounds(model, args)} if args.bounds else {}
+    with _executor(args) as executor:
+        return cp.regime_map(model, (p1, v1), (p2, v2), by=args.by, curves=args.curves,
+                             population=population, seed=args.seed, executor=executor,
+                             store=args.store, progress=args.progress, **options)
+
+
 COMMANDS = (
     Command("simulate", "simulate a catalogue model or a model file", _simulate_arguments,
             _simulate, plot="save a plot of the run to FILE"),
@@ -315,5 +440,13 @@ COMMANDS = (
             _cross_level_arguments, _cross_level,
             plot="save the units, the group means and the lines of each level to FILE",
             record=lambda result, args, model: {**result.to_dict(), "seed": args.seed}),
+    Command("sweep", "one analysis over a parameter grid and replicates, in parallel, "
+                     "resumable from a store",
+            _sweep_arguments, _sweep, check=_sweep_check,
+            plot="save the output (--output) over the grid to FILE",
+            figure=lambda result, args: result.plot(args.output)),
+    Command("map", "a two-parameter regime map: stable states, hysteresis, oscillation, "
+                   "with the fold and Hopf curves",
+            _map_arguments, _map, plot="save the regime map to FILE"),
 )
 """The analysis commands, in the order ``coupling --help`` lists them."""

@@ -55,10 +55,10 @@ def _model_arguments(command):
     """The model to run and how: MODEL, ``--set``, ``--population``, ``--seed``."""
     command.add_argument("model", help="catalogue name (see 'coupling models') or a JSON "
                                        "model file")
-    command.add_argument("--set", dest="values", metavar="NAME=VALUE", action="append",
-                         type=types.assignment, default=[],
-                         help="a parameter or model option (repeatable): a number, "
-                              "or true/false")
+    command.add_argument("--set", dest="values", metavar="NAME=VALUE", action="extend",
+                         nargs="+", type=types.assignment, default=[],
+                         help="parameters or model options: --set A=1 B=2, or --set "
+                              "repeated; each value a number or true/false")
     command.add_argument("--population", type=types.population,
                          help="unit count N or 'mean-field' (default: the model's)")
     command.add_argument("--seed", type=types.seed, help="random seed (an integer >= 0)")

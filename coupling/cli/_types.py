@@ -65,6 +65,27 @@ def bound(text):
     return name, (lo, hi)
 
 
+def axis(text, default_count=None):
+    """``"name=lo:hi:n"`` (n evenly spaced values from lo to hi), ``"name=lo:hi"`` (with a
+    default n) or ``"name=v1,v2,..."`` as ``(name, values)``."""
+    name, equals, raw = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=LO:HI:N or NAME=V1,V2,..., got "
+                                         f"{text!r}")
+    if ":" not in raw:
+        return name, [number(v) for v in raw.split(",")]
+    parts = raw.split(":")
+    if len(parts) == 2 and default_count is not None:
+        parts.append(str(default_count))
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"{name}: expected LO:HI:N, got {raw!r}")
+    lo, hi, n = number(parts[0]), number(parts[1]), grid(parts[2])
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"{name}: expected LO < HI, got {raw!r}")
+    return name, [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
 def population(text):
     """A unit count N >= 1, or ``mean-field``."""
     if text == "mean-field":
