@@ -223,9 +223,14 @@ class Model(Declared):
         """A copy with some declaration fields changed, checked again.
 
         Compiled expressions are reused when only parameter values, the population, the
-        timescale or the network change.
+        timescale or the network change; new values of the same parameters rerun only the
+        checks that read values (finite numbers, trait domains).
         """
-        new = dataclasses.replace(self, **changes)
+        if set(changes) == {"parameters"} and set(changes["parameters"]) == \
+                set(self.parameters):
+            new = self._revalued(changes["parameters"])
+        else:
+            new = dataclasses.replace(self, **changes)
         structural = {"micro", "aggregates", "context", "macro", "traits", "time", "shocks",
                       "arrivals", "reduction"}
         if not structural & set(changes) and set(new.parameters) == set(self.parameters):
@@ -237,6 +242,14 @@ class Model(Declared):
                 kept = {n: getattr(new, n) for n in changes
                         if n not in ("population", "network")}
                 new.__dict__["reduced"] = self.reduced.replace(**kept)
+        return new
+
+    def _revalued(self, parameters):
+        new = object.__new__(type(self))
+        for f in dataclasses.fields(self):
+            object.__setattr__(new, f.name, getattr(self, f.name))
+        object.__setattr__(new, "parameters", MappingProxyType(_check_parameters(parameters)))
+        _Checker(new).check_traits()
         return new
 
     def __repr__(self):
