@@ -259,7 +259,7 @@ def test_no_hysteresis_without_folds():
     assert not loop.hysteresis and loop.width == 0.0 and loop.jumps == []
     spread = np.ptp(loop.values["m"][0][loop.phase != "hold"])
     assert 0 < loop.area <= 2 * r / lam * spread
-    assert loop.status == 0 and loop.message == f"No hysteresis: m does not jump."
+    assert loop.status == 0 and loop.message == "No hysteresis: m does not jump."
     assert "hysteresis  no (width 0)" in loop.summary().splitlines()
 
 

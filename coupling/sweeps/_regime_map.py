@@ -128,10 +128,10 @@ def regime_map(model, p1, p2, *, by="equilibria", curves=True, population=None, 
     Examples
     --------
     >>> import coupling as cp
-    >>> m = cp.regime_map(cp.load("social-choice", sigma=0.0), ("h", -0.5, 0.5, 5),
+    >>> m = cp.regime_map(cp.load("social-choice", sigma=0.0), ("h", -0.8, 0.8, 5),
     ...                   ("J", 0.5, 2.0, 4), executor="serial", curves=False)
     >>> m.stable.T.tolist()[-1]  # J = 2: bistable for |h| < 0.533
-    [1, 3, 3, 3, 1]
+    [1, 2, 2, 2, 1]
     """
     if by not in BY:
         raise ArgumentError(f"by must be one of {BY}, got {by!r}", argument="by")

@@ -11,8 +11,9 @@ carrying the cell's parameter values and ``seed`` the cell's and replicate's
   ``oscillatory`` (unstable equilibria with an unstable complex pair, the sign of a Hopf
   point passed), and ``<name>_low`` / ``<name>_high``, the least and greatest value of each
   aggregate and macro variable over the stable equilibria;
-* ``"hysteresis"`` (:func:`~coupling.hysteresis`): ``width``, ``area``, ``jumps``, ``up`` and
-  ``down`` (the first up- and down-jump's parameter value) and ``hysteresis`` (1 for a loop);
+* ``"hysteresis"`` (:func:`~coupling.hysteresis`), one run per replicate: ``width``,
+  ``area``, ``jumps``, ``up`` and ``down`` (the first up- and down-jump's parameter value)
+  and ``hysteresis`` (1 for a loop);
 * ``"attractors"`` (:func:`~coupling.attractors`): ``attractors``, ``cycles`` and
   ``fractions``, the basin fractions from the largest down (``slots`` of them, default 4);
 * ``"regime_break"`` (:func:`~coupling.regime_break`): ``broke``, ``ratio``,
@@ -73,7 +74,8 @@ def _unstable(eigenvalues, complex_pair):
 def hysteresis_task(model, seed, *, param, interval, **options):
     from ..analysis.simulation._hysteresis import hysteresis
 
-    loop = hysteresis(model, param, interval, seed=seed, progress=False, **options)
+    loop = hysteresis(model, param, interval, seed=seed, progress=False, replicates=1,
+                      **options)  # the sweep's replicates are the ensemble
     ups = [j["param"] for j in loop.jumps if j["direction"] == "up"]
     downs = [j["param"] for j in loop.jumps if j["direction"] == "down"]
     values = {"width": loop.width, "area": loop.area, "jumps": len(loop.jumps),
