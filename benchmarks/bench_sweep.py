@@ -6,9 +6,9 @@ task takes about ``--task-seconds`` (default 1 s). Wall time on 1 worker against
 cores, in the local process pool (``executor=W``) and on a dask ``LocalCluster`` of W
 worker processes with one thread each. Efficiency = T(1) / (W · T(W)) against the same
 executor with one worker; "vs serial" = T(serial) / (W · T(W)) against the plain loop in
-this process. The target is ≥ 80 % for tasks of 1 s or more. Each time includes everything a user waits for: starting
-the pool, sending the model, compiling it once per worker, the tasks and collecting the
-results. A dask cluster is started, and has run one small sweep of the model (its workers
+this process. The target is ≥ 80 % for tasks of 1 s or more. Each time includes
+everything a user waits for: starting the pool, sending the model, compiling it once per
+worker, the tasks and collecting the results. A dask cluster is started, and has run one small sweep of the model (its workers
 have imported coupling), before the clock starts, as a running cluster has; the script
 prints the time of that cold first sweep too.
 
