@@ -67,6 +67,22 @@ def test_hopf_point_at_the_critical_sensitivity():
     assert abs(hopf.data["omega"] - np.sin(2 * np.pi / N)) < 1e-7
 
 
+def test_hopf_curves_in_sensitivity_and_headway_are_the_ring_modes():
+    """cp.hopf_curve on the ring network: mode m loses stability on a = 2 V'(b) cos²(πm/N);
+    in a >= 0.6 these are m = 1, 2, 3 (m = 4 peaks at a = 0.5). Every point to 1e-7, the
+    corrector's tolerance."""
+    curves = cp.hopf_curve(cp.load("traffic", n=N), "a", "b", (0.6, 3.0), (1.0, 3.0))
+    assert curves.status == 0 and len(curves.curves) == 3
+    peaks = []
+    for points in curves.curves:
+        a, b = points[:, 0], points[:, 1]
+        ratio = a / (2 / np.cosh(b - 2) ** 2)
+        assert np.ptp(ratio) < 1e-7
+        peaks.append(ratio.mean())
+    modes = np.cos(np.pi * np.arange(1, 4) / N) ** 2
+    assert np.allclose(sorted(peaks), sorted(modes), atol=1e-7)
+
+
 def test_stop_and_go_waves_below_the_critical_sensitivity():
     model = cp.load("traffic", n=20, a=1.0, perturbation=0.1)
     run = cp.simulate(model, 200.0, n_points=61, micro_snapshots=True)
