@@ -8,9 +8,10 @@ worker processes with one thread each. Efficiency = T(1) / (W · T(W)) against t
 executor with one worker; "vs serial" = T(serial) / (W · T(W)) against the plain loop in
 this process. The target is ≥ 80 % for tasks of 1 s or more. Each time includes
 everything a user waits for: starting the pool, sending the model, compiling it once per
-worker, the tasks and collecting the results. A dask cluster is started, and has run one small sweep of the model (its workers
-have imported coupling), before the clock starts, as a running cluster has; the script
-prints the time of that cold first sweep too.
+worker, the tasks and collecting the results; it is the best of two runs. A dask cluster
+is started, and has run one small sweep of the model (its workers have imported
+coupling), before the clock starts, as a running cluster has; the script prints the time
+of that cold first sweep too.
 
 **Overhead.** Tiny tasks (a user callable drawing one number, about 10 µs of work): the
 time per task beyond the serial loop's, for each executor with adaptive chunks and with one
